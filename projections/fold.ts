@@ -1,0 +1,25 @@
+import { type Draft, Immer } from "immer";
+import type { JournalEvent } from "../src/events.js";
+
+/** A projection: an initial state and how one event changes it. Pure: no I/O, no clock. */
+export interface Projection<S> {
+  readonly name: string;
+  initial(): S;
+  evolve(state: Draft<S>, event: JournalEvent): void;
+}
+
+// Views are copied out of states, so freezing buys nothing and costs a walk of every new object.
+const immer = new Immer({ autoFreeze: false });
+
+/** Folds a batch of events in one `produce`: one copy-on-write pass per batch, not per event. */
+export function fold<S>(projection: Projection<S>, state: S, events: readonly JournalEvent[]): S {
+  if (events.length === 0) return state;
+  return immer.produce(state, (draft: Draft<S>) => {
+    for (const event of events) projection.evolve(draft, event);
+  }) as S;
+}
+
+/** Replays events from the initial state. */
+export function replay<S>(projection: Projection<S>, events: readonly JournalEvent[]): S {
+  return fold(projection, projection.initial(), events);
+}

@@ -1,0 +1,90 @@
+/** The model registry: models, their gap-free versions, version tags and aliases. */
+import type { ModelFormat } from "../src/events.js";
+import type { Projection } from "./fold.js";
+import { sortBy } from "./sort.js";
+
+export interface VersionRecord {
+  modelName: string;
+  version: string;
+  sourceRunId: string;
+  experimentId: string;
+  artifactName: string;
+  sha256: string;
+  size: number;
+  model: ModelFormat | null;
+  registeredAt: string;
+  tags: Record<string, string>;
+}
+
+export interface ModelRecord {
+  name: string;
+  versions: Record<string, VersionRecord>;
+  lastVersion: number;
+  /** alias → version */
+  aliases: Record<string, string>;
+}
+
+export interface RegistryState {
+  models: Record<string, ModelRecord>;
+}
+
+export interface ModelVersionView extends Omit<VersionRecord, "sha256" | "size" | "model" | "experimentId"> {
+  aliases: string[];
+}
+
+export const registryProjection: Projection<RegistryState> = {
+  name: "registry",
+  initial: () => ({ models: {} }),
+  evolve(state, event) {
+    switch (event.type) {
+      case "ModelVersionRegistered": {
+        const d = event.data;
+        const model = (state.models[d.modelName] ??= { name: d.modelName, versions: {}, lastVersion: 0, aliases: {} });
+        if (model.versions[d.version]) return; // a version is registered once
+        model.versions[d.version] = { ...d, tags: { ...d.tags }, registeredAt: event.ts };
+        model.lastVersion = Math.max(model.lastVersion, Number(d.version));
+        return;
+      }
+      case "ModelTagsSet": {
+        const v = state.models[event.data.modelName]?.versions[event.data.version];
+        if (v) Object.assign(v.tags, event.data.tags);
+        return;
+      }
+      case "ModelTagsRemoved": {
+        const v = state.models[event.data.modelName]?.versions[event.data.version];
+        if (v) for (const k of event.data.keys) delete v.tags[k];
+        return;
+      }
+      case "ModelAliasSet": {
+        const model = state.models[event.data.modelName];
+        if (model?.versions[event.data.version]) model.aliases[event.data.alias] = event.data.version;
+        return;
+      }
+      case "ModelAliasDeleted": {
+        const model = state.models[event.data.modelName];
+        if (model) delete model.aliases[event.data.alias];
+        return;
+      }
+    }
+  },
+};
+
+export function versionView(model: ModelRecord, v: VersionRecord): ModelVersionView {
+  return {
+    modelName: v.modelName,
+    version: v.version,
+    sourceRunId: v.sourceRunId,
+    artifactName: v.artifactName,
+    registeredAt: v.registeredAt,
+    tags: { ...v.tags },
+    aliases: Object.keys(model.aliases).filter((a) => model.aliases[a] === v.version).sort(),
+  };
+}
+
+export const VERSION_SORT_KEYS = ["version", "registeredAt", "sourceRunId", "artifactName"] as const;
+
+export function modelVersions(model: ModelRecord | undefined, key: (typeof VERSION_SORT_KEYS)[number], ascending: boolean): ModelVersionView[] {
+  if (!model) return [];
+  const views = Object.values(model.versions).map((v) => versionView(model, v));
+  return sortBy(views, (v) => (key === "version" ? Number(v.version) : v[key]), ascending);
+}

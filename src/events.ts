@@ -1,0 +1,107 @@
+/**
+ * Every event runelog writes: one type per event, its data, the schema version, and the one
+ * constructor that turns an event into a journal draft. Projections depend on this file only.
+ */
+import { monotonicFactory } from "ulid";
+import type { EventDraft, StoredEvent } from "./journal/line.js";
+
+export const SCHEMA_VERSION = 1;
+
+export type RunStatus = "RUNNING" | "FINISHED" | "FAILED" | "KILLED";
+export const END_STATUSES = ["FINISHED", "FAILED", "KILLED"] as const;
+
+/** A JSON number, or for NaN, ±Infinity and -0 (which JSON cannot hold) their name as a string. */
+export type EncodedNumber = number | "NaN" | "Infinity" | "-Infinity" | "-0";
+
+export interface GitMeta {
+  commit: string;
+  branch: string | null;
+  dirty: boolean;
+}
+export interface EnvMeta {
+  node: string;
+  platform: string;
+  arch: string;
+  packages: Record<string, string>;
+}
+export interface ModelFormat {
+  /** How the bytes were made: JSON text, raw bytes, or a caller's serializer. */
+  format: "json" | "bytes" | "custom";
+  /** gzip level, 0 for none. */
+  compress: number;
+}
+
+export interface EventMap {
+  // catalogue journal
+  ExperimentCreated: { experimentId: string; name: string };
+  ExperimentDeleted: { experimentId: string };
+  // experiment journals
+  RunStarted: {
+    runId: string;
+    experimentId: string;
+    parentRunId: string | null;
+    pid: number;
+    host: string;
+    tags: Record<string, string>;
+    git: GitMeta | null;
+    env: EnvMeta | null;
+  };
+  RunResumed: { runId: string; pid: number; host: string };
+  RunEnded: { runId: string; status: Exclude<RunStatus, "RUNNING"> };
+  RunDeleted: { runId: string };
+  ParamsLogged: { runId: string; params: Record<string, unknown> };
+  MetricsLogged: { runId: string; metrics: Record<string, EncodedNumber>; step: number; timestamp: number };
+  TagsSet: { runId: string; tags: Record<string, string> };
+  ArtifactLogged: { runId: string; name: string; sha256: string; size: number; model: ModelFormat | null };
+  // registry journal
+  ModelVersionRegistered: {
+    modelName: string;
+    version: string;
+    sourceRunId: string;
+    experimentId: string;
+    artifactName: string;
+    sha256: string;
+    size: number;
+    model: ModelFormat | null;
+    tags: Record<string, string>;
+  };
+  ModelTagsSet: { modelName: string; version: string; tags: Record<string, string> };
+  ModelTagsRemoved: { modelName: string; version: string; keys: string[] };
+  ModelAliasSet: { modelName: string; alias: string; version: string };
+  ModelAliasDeleted: { modelName: string; alias: string };
+}
+
+export type EventType = keyof EventMap;
+export const EVENT_TYPES = new Set<string>([
+  "ExperimentCreated", "ExperimentDeleted",
+  "RunStarted", "RunResumed", "RunEnded", "RunDeleted", "ParamsLogged", "MetricsLogged", "TagsSet", "ArtifactLogged",
+  "ModelVersionRegistered", "ModelTagsSet", "ModelTagsRemoved", "ModelAliasSet", "ModelAliasDeleted",
+] satisfies EventType[]);
+
+/** An event as stored, typed by its `type`. */
+export type JournalEvent = { [T in EventType]: StoredEvent<T, EventMap[T]> }[EventType];
+
+/** Whether this version of runelog can fold an event. */
+export function isKnownEvent(event: StoredEvent): boolean {
+  return EVENT_TYPES.has(event.type) && Number.isInteger(event.v) && event.v >= 1 && event.v <= SCHEMA_VERSION;
+}
+
+const nextId = monotonicFactory();
+export const newId = (): string => nextId();
+
+/**
+ * Turns an event into a journal draft. JSON.stringify runs here, before any lock or I/O, so a value
+ * that cannot be serialized fails the call without touching a file.
+ */
+export function draft<T extends EventType>(type: T, data: EventMap[T], at: Date = new Date()): EventDraft {
+  return { body: `"v":${SCHEMA_VERSION},"id":"${nextId(at.getTime())}","ts":"${at.toISOString()}","type":"${type}","data":${JSON.stringify(data)}` };
+}
+
+export function encodeNumber(value: number): EncodedNumber {
+  if (Number.isFinite(value)) return Object.is(value, -0) ? "-0" : value;
+  return String(value) as EncodedNumber;
+}
+
+export function decodeNumber(value: EncodedNumber): number {
+  return typeof value === "number" ? value : Number(value);
+}
