@@ -13,6 +13,7 @@ export function key(argument: string, value: unknown): string {
   if (value.length === 0) throw new InvalidInput(argument, "must not be empty");
   if (value.length > MAX_KEY_LENGTH) throw new InvalidInput(argument, `is ${value.length} characters long; the limit is ${MAX_KEY_LENGTH}`);
   if (CONTROL_CHARS.test(value)) throw new InvalidInput(argument, "must not contain control characters");
+  if (value === "__proto__") throw new InvalidInput(argument, '"__proto__" is reserved');
   return value;
 }
 

@@ -1,0 +1,112 @@
+/** ActiveRun: the handle a run's code logs through. Each call validates, makes one event, appends it. */
+import { basename } from "node:path";
+import { encodeNumber, END_STATUSES, type EventMap, type EventType, type RunStatus } from "./events.js";
+import { checkSerializer, modelFormat, type ModelSerializer, serializeModel } from "./models.js";
+import * as validate from "./validate.js";
+
+/** What a run handle needs from its tracker: somewhere to append, somewhere to put bytes. */
+export interface RunSink {
+  append<T extends EventType>(experimentId: string, type: T, data: EventMap[T]): Promise<void>;
+  storeArtifact(runId: string, name: string, source: { file: string } | { bytes: Uint8Array }): Promise<{ sha256: string; size: number }>;
+  ended(run: ActiveRun): void;
+}
+
+export interface MetricOptions {
+  step?: number;
+  /** Epoch milliseconds or a Date; defaults to now. */
+  timestamp?: number | Date;
+}
+
+export interface LogModelOptions {
+  /** gzip level: 0 stores the bytes as they are, 1–9 compresses. Default 3. */
+  compress?: number;
+  serializer?: ModelSerializer;
+}
+
+export class ActiveRun {
+  private endedWith: RunStatus | null = null;
+
+  constructor(
+    private readonly sink: RunSink,
+    readonly runId: string,
+    readonly experimentId: string,
+  ) {}
+
+  /** The status this handle ended the run with, or null while it has not. */
+  get endStatus(): RunStatus | null {
+    return this.endedWith;
+  }
+
+  logParam(key: string, value: unknown): Promise<void> {
+    validate.key("key", key);
+    validate.jsonValue("value", value);
+    return this.log("ParamsLogged", { runId: this.runId, params: Object.fromEntries([[key, value]]) });
+  }
+
+  logParams(params: Record<string, unknown>): Promise<void> {
+    validate.params("params", params);
+    return this.log("ParamsLogged", { runId: this.runId, params });
+  }
+
+  logMetric(key: string, value: number, options?: MetricOptions): Promise<void> {
+    validate.key("key", key);
+    validate.metricValue("value", value);
+    const { step, timestamp } = metricOptions(options);
+    return this.log("MetricsLogged", { runId: this.runId, metrics: Object.fromEntries([[key, encodeNumber(value)]]), step, timestamp });
+  }
+
+  logMetrics(metrics: Record<string, number>, options?: MetricOptions): Promise<void> {
+    validate.metrics("metrics", metrics);
+    const { step, timestamp } = metricOptions(options);
+    const encoded = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, encodeNumber(v)]));
+    return this.log("MetricsLogged", { runId: this.runId, metrics: encoded, step, timestamp });
+  }
+
+  setTags(tags: Record<string, string>): Promise<void> {
+    validate.stringRecord("tags", tags);
+    return this.log("TagsSet", { runId: this.runId, tags });
+  }
+
+  /** Copies a file into the store (by content hash) and records it under `name` (default: the file's name). */
+  async logArtifact(localPath: string, options?: { name?: string }): Promise<void> {
+    validate.key("localPath", localPath);
+    const o = validate.optionsObject("options", options);
+    const name = validate.name("name", o.name ?? basename(localPath));
+    const ref = await this.sink.storeArtifact(this.runId, name, { file: localPath });
+    await this.log("ArtifactLogged", { runId: this.runId, name, ...ref, model: null });
+  }
+
+  /** Serializes a model as the artifact `name`: plain data as JSON, a Uint8Array as its bytes, or through `serializer`. */
+  async logModel(model: unknown, name: string, options?: LogModelOptions): Promise<void> {
+    validate.name("name", name);
+    const o = validate.optionsObject("options", options);
+    const compress = o.compress === undefined ? 3 : validate.integerIn("compress", o.compress, 0, 9);
+    const serializer = checkSerializer(o.serializer);
+    const format = { format: modelFormat(model, serializer), compress };
+    const bytes = await serializeModel(model, format, serializer);
+    const ref = await this.sink.storeArtifact(this.runId, name, { bytes });
+    await this.log("ArtifactLogged", { runId: this.runId, name, ...ref, model: format });
+  }
+
+  /** Ends the run: FINISHED by default, or FAILED / KILLED. */
+  async end(status: Exclude<RunStatus, "RUNNING"> = "FINISHED"): Promise<void> {
+    validate.oneOf("status", status, END_STATUSES);
+    await this.log("RunEnded", { runId: this.runId, status });
+    this.endedWith = status;
+    this.sink.ended(this);
+  }
+
+  private log<T extends EventType>(type: T, data: EventMap[T]): Promise<void> {
+    return this.sink.append(this.experimentId, type, data);
+  }
+}
+
+function metricOptions(options: MetricOptions | undefined): { step: number; timestamp: number } {
+  const o = validate.optionsObject("options", options);
+  return {
+    step: o.step === undefined ? 0 : validate.step("step", o.step),
+    timestamp: o.timestamp === undefined ? Date.now() : validate.timestamp("timestamp", o.timestamp),
+  };
+}
+
+

@@ -1,0 +1,588 @@
+/**
+ * RuneLog: the public API. It validates input, turns calls into events for the journals, and answers
+ * reads from projections. It does no file I/O of its own: journals, the store and projectors do.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { stat } from "node:fs/promises";
+import { basename } from "node:path";
+import type { ColumnTable } from "arquero";
+import {
+  BASE_COLUMNS, catalogProjection, findLiveExperiment, liveExperiments, modelVersions, registryProjection, resultColumns,
+  resultsTable, runsProjection, sortBy, sortSummaries, summarize, SUMMARY_SORT_KEYS, VERSION_SORT_KEYS,
+  type CatalogState, type ExperimentRecord, type ExperimentRunsState, type ExperimentSummary, type MetricPoint,
+  type ModelRecord, type ModelVersionView, type RegistryState, type ResultRow, type RunState, type VersionRecord,
+} from "../projections/index.js";
+import { ArtifactNotFound, ExperimentNotFound, InvalidInput, ModelNotFound, ModelVersionNotFound, NoActiveRun, NoVersionsFound, RunNotFound } from "./errors.js";
+import { draft, type EnvMeta, type GitMeta, newId, type RunStatus } from "./events.js";
+import { DEFAULT_LOCK_OPTIONS, FileJournal, isConflict, type Journal } from "./journal/index.js";
+import { entryScript, envMeta, gitMeta, HOST, isProcessAlive } from "./meta.js";
+import { checkSerializer, deserializeModel, type ModelSerializer } from "./models.js";
+import { Projector } from "./projector.js";
+import { ActiveRun, type LogModelOptions, type MetricOptions, type RunSink } from "./run.js";
+import { linkBlob, readBlob, release, storeBytesAt, storeFileAt } from "./store/artifacts.js";
+import { StorePaths } from "./store/paths.js";
+import * as validate from "./validate.js";
+
+export interface RuneLogOptions {
+  /** The folder whose `.runelog/` holds the store. Default ".". */
+  path?: string;
+  /** fsync every group-commit batch before its promises resolve (survives power loss). Default false. */
+  fsync?: boolean;
+  /** A journal lock not refreshed for this long is taken over (its holder died). Default 10000, at least 2000. */
+  lockStaleMs?: number;
+  /** A writer waiting longer than this for a journal lock gets LockTimeout. Default 60000. */
+  lockTimeoutMs?: number;
+  /** "throw" (default): reading a damaged journal throws JournalCorrupted; "skip": damaged lines are passed over. */
+  onCorrupt?: "throw" | "skip";
+}
+
+export interface Experiment {
+  experimentId: string;
+  name: string;
+  createdAt: string;
+}
+
+export type { ExperimentSummary, MetricPoint };
+export type ModelVersion = ModelVersionView;
+
+export interface RunInfo {
+  runId: string;
+  experimentId: string;
+  status: RunStatus;
+  startTime: string;
+  endTime: string | null;
+}
+
+export interface Run extends RunInfo {
+  params: Record<string, unknown>;
+  /** Latest value of each metric (highest step, then latest timestamp). */
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+}
+
+export interface RunDetails extends Run {
+  artifacts: string[];
+  metricHistory: Record<string, MetricPoint[]>;
+  parentRunId: string | null;
+  git: GitMeta | null;
+  env: EnvMeta | null;
+}
+
+export interface StartRunOptions {
+  /** Experiment to log into; created when it does not exist. Wins over experimentId. */
+  experimentName?: string;
+  /** Default "0" (the Default experiment). */
+  experimentId?: string;
+  logGitMeta?: boolean;
+  logEnv?: boolean;
+  logCode?: boolean;
+  tags?: Record<string, string>;
+}
+
+const START_RUN_OPTIONS = ["experimentName", "experimentId", "logGitMeta", "logEnv", "logCode", "tags"];
+const RUN_SORT_KEYS = ["runId", "status", "startTime", "endTime"] as const;
+const DEFAULT_EXPERIMENT: Experiment & { experimentId: "0" } = { experimentId: "0", name: "Default", createdAt: "" };
+
+type RunFn<T> = (run: ActiveRun) => T | Promise<T>;
+
+export class RuneLog {
+  /** The folder that holds `.runelog/`. */
+  readonly path: string;
+  private readonly paths: StorePaths;
+  private readonly journalOptions;
+  private readonly onCorrupt: "throw" | "skip";
+  private readonly catalog: Projector<CatalogState>;
+  private readonly registry: Projector<RegistryState>;
+  private readonly experiments = new Map<string, Projector<ExperimentRunsState>>();
+  private readonly runHomes = new Map<string, string>();
+  private readonly context = new AsyncLocalStorage<ActiveRun>();
+  private readonly started: ActiveRun[] = [];
+  private readonly sink: RunSink;
+  private ready: Promise<void> | undefined;
+
+  constructor(pathOrOptions: string | RuneLogOptions = {}) {
+    const o: RuneLogOptions = typeof pathOrOptions === "string" ? { path: pathOrOptions } : validate.optionsObject("options", pathOrOptions);
+    this.path = o.path === undefined ? "." : validate.key("path", o.path);
+    this.onCorrupt = o.onCorrupt === undefined ? "throw" : validate.oneOf("onCorrupt", o.onCorrupt, ["throw", "skip"] as const);
+    this.journalOptions = {
+      fsync: o.fsync === undefined ? false : validate.boolean("fsync", o.fsync),
+      lock: {
+        staleMs: o.lockStaleMs === undefined ? DEFAULT_LOCK_OPTIONS.staleMs : validate.integerIn("lockStaleMs", o.lockStaleMs, 2000, 3_600_000),
+        timeoutMs: o.lockTimeoutMs === undefined ? DEFAULT_LOCK_OPTIONS.timeoutMs : validate.integerIn("lockTimeoutMs", o.lockTimeoutMs, 0, 86_400_000),
+      },
+    };
+    this.paths = new StorePaths(this.path);
+    this.catalog = new Projector(this.journal(this.paths.catalog), catalogProjection, this.onCorrupt);
+    this.registry = new Projector(this.journal(this.paths.registry), registryProjection, this.onCorrupt);
+    this.sink = {
+      append: async (experimentId, type, data) => {
+        await this.experiment(experimentId).journal.append([draft(type, data)]);
+      },
+      storeArtifact: (runId, name, source) => {
+        const at = this.paths.runArtifact(runId, name);
+        return "file" in source ? storeFileAt(this.paths, source.file, at) : storeBytesAt(this.paths, source.bytes, at);
+      },
+      ended: (run) => {
+        const i = this.started.indexOf(run);
+        if (i >= 0) this.started.splice(i, 1);
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- experiments
+
+  async getOrCreateExperiment(name: string): Promise<string> {
+    validate.name("name", name);
+    await this.init();
+    for (;;) {
+      const { state, position } = await this.catalog.current();
+      const existing = findLiveExperiment(state, name, "name");
+      if (existing) return existing.experimentId;
+      const experimentId = String(state.lastId + 1);
+      try {
+        await this.catalog.journal.append([draft("ExperimentCreated", { experimentId, name })], position.seq);
+        return experimentId;
+      } catch (err) {
+        if (!isConflict(err)) throw err; // another process wrote first: look again
+      }
+    }
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment | null> {
+    validate.identifier("experimentId", experimentId);
+    const found = findLiveExperiment(await this.catalogState(), experimentId, "id");
+    return found ? experimentView(found) : null;
+  }
+
+  async listExperiments(): Promise<Experiment[]> {
+    return liveExperiments(await this.catalogState()).map(experimentView);
+  }
+
+  async getExperimentSummaries(options?: { sortBy?: string; ascending?: boolean }): Promise<ExperimentSummary[]> {
+    const o = validate.optionsObject("options", options);
+    const key = o.sortBy === undefined ? undefined : validate.oneOf("sortBy", o.sortBy, SUMMARY_SORT_KEYS);
+    const ascending = o.ascending === undefined ? true : validate.boolean("ascending", o.ascending);
+    const experiments = liveExperiments(await this.catalogState());
+    const states = new Map<string, ExperimentRunsState>();
+    for (const e of experiments) states.set(e.experimentId, await this.runsOf(e.experimentId));
+    return sortSummaries(summarize(experiments, (id) => states.get(id)!), key, ascending);
+  }
+
+  async getExperimentRuns(experimentId: string, options?: { sortBy?: string; ascending?: boolean }): Promise<RunInfo[]> {
+    validate.identifier("experimentId", experimentId);
+    const o = validate.optionsObject("options", options);
+    const key = o.sortBy === undefined ? "startTime" : validate.oneOf("sortBy", o.sortBy, RUN_SORT_KEYS);
+    const ascending = o.ascending === undefined ? true : validate.boolean("ascending", o.ascending);
+    const exp = await this.requireExperiment(experimentId, "id");
+    const runs = Object.values((await this.runsOf(exp.experimentId)).runs).map((r) => this.runInfo(r));
+    return sortBy(runs, (r) => r[key], ascending);
+  }
+
+  async deleteExperiment(nameOrId: string): Promise<void> {
+    validate.identifier("nameOrId", nameOrId);
+    const exp = await this.requireExperiment(nameOrId, "either");
+    if (exp.experimentId === DEFAULT_EXPERIMENT.experimentId) throw new InvalidInput("nameOrId", "the Default experiment (id 0) always exists and cannot be deleted");
+    const runs = Object.values((await this.runsOf(exp.experimentId)).runs);
+    await this.catalog.journal.append([draft("ExperimentDeleted", { experimentId: exp.experimentId })]);
+    await release(this.paths, runs.flatMap((r) => this.artifactLinks(r)));
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  startRun(options?: StartRunOptions): Promise<ActiveRun>;
+  startRun<T>(options: StartRunOptions | undefined, fn: RunFn<T>): Promise<T>;
+  async startRun<T>(options?: StartRunOptions, fn?: RunFn<T>): Promise<ActiveRun | T> {
+    const o = validate.optionsObject("options", options);
+    for (const k of Object.keys(o)) if (!START_RUN_OPTIONS.includes(k)) throw new InvalidInput(`options.${k}`, `is not an option of startRun (${START_RUN_OPTIONS.join(", ")})`);
+    if (fn !== undefined && typeof fn !== "function") throw new InvalidInput("fn", "must be a function");
+    const experimentName = o.experimentName === undefined ? undefined : validate.name("experimentName", o.experimentName);
+    const experimentId = o.experimentId === undefined ? DEFAULT_EXPERIMENT.experimentId : validate.identifier("experimentId", o.experimentId);
+    const logGitMeta = o.logGitMeta === undefined ? true : validate.boolean("logGitMeta", o.logGitMeta);
+    const logEnv = o.logEnv === undefined ? false : validate.boolean("logEnv", o.logEnv);
+    const logCode = o.logCode === undefined ? true : validate.boolean("logCode", o.logCode);
+    const tags = o.tags === undefined ? {} : validate.stringRecord("tags", o.tags);
+
+    // A sweep trial: its runner created the run and handed it over in the environment.
+    const handedOver = process.env.RUNELOG_RUN_ID;
+    if (handedOver && !this.activeRun()) return this.resumeRun(handedOver, fn as RunFn<T>);
+
+    const expId = experimentName !== undefined ? await this.getOrCreateExperiment(experimentName) : (await this.requireExperiment(experimentId, "id")).experimentId;
+    const [git, env] = await Promise.all([logGitMeta ? gitMeta() : null, logEnv ? envMeta() : null]);
+    const runId = newId();
+    const parentRunId = this.activeRun()?.runId ?? null;
+    await this.sink.append(expId, "RunStarted", { runId, experimentId: expId, parentRunId, pid: process.pid, host: HOST, tags, git, env });
+    this.runHomes.set(runId, expId);
+    const run = new ActiveRun(this.sink, runId, expId);
+    if (logCode) {
+      const script = await entryScript();
+      if (script) await run.logArtifact(script, { name: validName(basename(script)) ?? "entry-script" });
+    }
+    return this.enter(run, fn);
+  }
+
+  /** Makes an existing run (perhaps created by another process) the active run again. */
+  resumeRun(runId: string): Promise<ActiveRun>;
+  resumeRun<T>(runId: string, fn: RunFn<T>): Promise<T>;
+  async resumeRun<T>(runId: string, fn?: RunFn<T>): Promise<ActiveRun | T> {
+    validate.identifier("runId", runId);
+    if (fn !== undefined && typeof fn !== "function") throw new InvalidInput("fn", "must be a function");
+    const run = await this.requireRun(runId);
+    await this.sink.append(run.experimentId, "RunResumed", { runId, pid: process.pid, host: HOST });
+    return this.enter(new ActiveRun(this.sink, runId, run.experimentId), fn);
+  }
+
+  /** The run that tracker-level logging calls use here, or null. */
+  activeRun(): ActiveRun | null {
+    return this.context.getStore() ?? this.started.at(-1) ?? null;
+  }
+
+  logParam(key: string, value: unknown): Promise<void> {
+    return this.requireActive("logParam").logParam(key, value);
+  }
+  logParams(params: Record<string, unknown>): Promise<void> {
+    return this.requireActive("logParams").logParams(params);
+  }
+  logMetric(key: string, value: number, options?: MetricOptions): Promise<void> {
+    return this.requireActive("logMetric").logMetric(key, value, options);
+  }
+  logMetrics(metrics: Record<string, number>, options?: MetricOptions): Promise<void> {
+    return this.requireActive("logMetrics").logMetrics(metrics, options);
+  }
+  setTags(tags: Record<string, string>): Promise<void> {
+    return this.requireActive("setTags").setTags(tags);
+  }
+  logArtifact(localPath: string, options?: { name?: string }): Promise<void> {
+    return this.requireActive("logArtifact").logArtifact(localPath, options);
+  }
+  logModel(model: unknown, name: string, options?: LogModelOptions): Promise<void> {
+    return this.requireActive("logModel").logModel(model, name, options);
+  }
+
+  async getRunTags(runId?: string): Promise<Record<string, string>> {
+    const id = runId === undefined ? this.requireActive("getRunTags").runId : validate.identifier("runId", runId);
+    return { ...(await this.requireRun(id)).tags };
+  }
+
+  // ---------------------------------------------------------------- reading runs
+
+  async getRun(runId: string): Promise<Run | null> {
+    validate.identifier("runId", runId);
+    const run = await this.findRun(runId);
+    return run ? this.runView(run) : null;
+  }
+
+  async getRunDetails(runId: string): Promise<RunDetails | null> {
+    validate.identifier("runId", runId);
+    const run = await this.findRun(runId);
+    if (!run) return null;
+    const metricHistory: Record<string, MetricPoint[]> = {};
+    for (const [key, slice] of Object.entries(run.history)) metricHistory[key] = slice.series.points(slice.length);
+    return {
+      ...this.runView(run),
+      artifacts: Object.keys(run.artifacts),
+      metricHistory,
+      parentRunId: run.parentRunId,
+      git: run.git && { ...run.git },
+      env: run.env && structuredClone(run.env),
+    };
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
+    validate.identifier("runId", runId);
+    validate.key("key", key);
+    const slice = (await this.requireRun(runId)).history[key];
+    return slice ? slice.series.points(slice.length) : [];
+  }
+
+  async getArtifactAbspath(runId: string, artifactName: string): Promise<string> {
+    validate.identifier("runId", runId);
+    validate.name("artifactName", artifactName);
+    const run = await this.requireRun(runId);
+    const artifact = run.artifacts[artifactName];
+    if (!artifact) throw new ArtifactNotFound(artifactName, `run ${runId} has no artifact of that name`);
+    const path = this.paths.runArtifact(runId, artifactName);
+    const [linked, blob] = await Promise.all([stat(path).catch(() => null), stat(this.paths.blob(artifact.sha256)).catch(() => null)]);
+    if (!blob) throw new ArtifactNotFound(artifactName, "its stored bytes are gone");
+    // The link may be missing (a store copied without links) or name a newer artifact of the same name.
+    if (!linked || linked.ino !== blob.ino) await linkBlob(this.paths, artifact.sha256, path);
+    return path;
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    validate.identifier("runId", runId);
+    const run = await this.requireRun(runId);
+    await this.sink.append(run.experimentId, "RunDeleted", { runId });
+    await release(this.paths, this.artifactLinks(run));
+  }
+
+  /** One row per run of an experiment, as an Arquero table. */
+  async loadResults(experimentNameOrId: string, options?: { sortBy?: string; ascending?: boolean }): Promise<ColumnTable> {
+    validate.identifier("experimentNameOrId", experimentNameOrId);
+    const o = validate.optionsObject("options", options);
+    const ascending = o.ascending === undefined ? true : validate.boolean("ascending", o.ascending);
+    const sortKey = o.sortBy === undefined ? undefined : validate.key("sortBy", o.sortBy);
+    const exp = await this.requireExperiment(experimentNameOrId, "either");
+    const rows: ResultRow[] = Object.values((await this.runsOf(exp.experimentId)).runs).map((r) => this.runView(r));
+    if (sortKey !== undefined && !resultColumns(rows).includes(sortKey)) {
+      throw new InvalidInput("sortBy", `${JSON.stringify(sortKey)} is not a column; columns are ${[...BASE_COLUMNS].join(", ")} and params.*, metrics.*, tags.* of logged keys`);
+    }
+    return resultsTable(rows, sortKey === undefined ? undefined : { column: sortKey, ascending });
+  }
+
+  // ---------------------------------------------------------------- model registry
+
+  async registerModel(runId: string, artifactName: string, modelName: string, tags?: Record<string, string>): Promise<string> {
+    validate.identifier("runId", runId);
+    validate.name("artifactName", artifactName);
+    validate.name("modelName", modelName);
+    const versionTags = tags === undefined ? {} : validate.stringRecord("tags", tags);
+    const run = await this.requireRun(runId);
+    const artifact = run.artifacts[artifactName];
+    if (!artifact) throw new ArtifactNotFound(artifactName, `run ${runId} has no artifact of that name`);
+    // The registry holds the blob before any event names it, so deleting the run cannot take it away.
+    if (!(await linkBlob(this.paths, artifact.sha256, this.paths.registryHold(artifact.sha256)))) {
+      throw new ArtifactNotFound(artifactName, "its stored bytes are gone");
+    }
+    for (;;) {
+      const { state, position } = await this.registry.current();
+      const version = String((state.models[modelName]?.lastVersion ?? 0) + 1);
+      const data = { modelName, version, sourceRunId: runId, experimentId: run.experimentId, artifactName, ...artifact, tags: versionTags };
+      try {
+        await this.registry.journal.append([draft("ModelVersionRegistered", data)], position.seq);
+        return version;
+      } catch (err) {
+        if (!isConflict(err)) throw err; // another process took this version number: take the next
+      }
+    }
+  }
+
+  async listRegisteredModels(options?: { ascending?: boolean }): Promise<string[]> {
+    const o = validate.optionsObject("options", options);
+    const ascending = o.ascending === undefined ? true : validate.boolean("ascending", o.ascending);
+    const names = Object.keys((await this.registryState()).models);
+    return sortBy(names, (n) => n, ascending);
+  }
+
+  async getModelVersions(modelName: string, options?: { sortBy?: string; ascending?: boolean }): Promise<ModelVersion[]> {
+    validate.name("modelName", modelName);
+    const o = validate.optionsObject("options", options);
+    const key = o.sortBy === undefined ? "version" : validate.oneOf("sortBy", o.sortBy, VERSION_SORT_KEYS);
+    const ascending = o.ascending === undefined ? false : validate.boolean("ascending", o.ascending);
+    return modelVersions((await this.registryState()).models[modelName], key, ascending);
+  }
+
+  /** Loads a registered model: `version` is a number, "latest" (the highest) or "@alias". */
+  async loadRegisteredModel(modelName: string, version: string | number = "latest", options?: { serializer?: ModelSerializer }): Promise<unknown> {
+    validate.name("modelName", modelName);
+    const o = validate.optionsObject("options", options);
+    const serializer = checkSerializer(o.serializer);
+    const wanted = typeof version === "number" ? String(version) : validate.key("version", version);
+    const model = (await this.registryState()).models[modelName];
+    if (!model) throw new ModelNotFound(modelName);
+    if (Object.keys(model.versions).length === 0) throw new NoVersionsFound(modelName);
+    const record = resolveVersion(model, wanted);
+    return deserializeModel(await readBlob(this.paths, record.sha256), record.model, serializer);
+  }
+
+  async addModelTags(modelName: string, version: string, tags: Record<string, string>): Promise<Record<string, string>> {
+    validate.name("modelName", modelName);
+    validate.key("version", version);
+    validate.stringRecord("tags", tags);
+    await this.requireVersion(modelName, version);
+    await this.registry.journal.append([draft("ModelTagsSet", { modelName, version, tags })]);
+    return this.getModelTags(modelName, version);
+  }
+
+  async removeModelTags(modelName: string, version: string, keys: string[]): Promise<Record<string, string>> {
+    validate.name("modelName", modelName);
+    validate.key("version", version);
+    validate.stringList("keys", keys);
+    await this.requireVersion(modelName, version);
+    await this.registry.journal.append([draft("ModelTagsRemoved", { modelName, version, keys })]);
+    return this.getModelTags(modelName, version);
+  }
+
+  async getModelTags(modelName: string, version: string): Promise<Record<string, string>> {
+    validate.name("modelName", modelName);
+    validate.key("version", version);
+    return { ...(await this.requireVersion(modelName, version)).tags };
+  }
+
+  /** Points `alias` at one version (moving it if it pointed elsewhere); load it with version "@alias". */
+  async setModelAlias(modelName: string, alias: string, version: string): Promise<void> {
+    validate.name("modelName", modelName);
+    checkAlias(alias);
+    validate.key("version", version);
+    await this.requireVersion(modelName, version);
+    await this.registry.journal.append([draft("ModelAliasSet", { modelName, alias, version })]);
+  }
+
+  async deleteModelAlias(modelName: string, alias: string): Promise<void> {
+    validate.name("modelName", modelName);
+    checkAlias(alias);
+    const model = (await this.registryState()).models[modelName];
+    if (!model) throw new ModelNotFound(modelName);
+    if (model.aliases[alias] === undefined) throw new ModelVersionNotFound(modelName, `@${alias}`);
+    await this.registry.journal.append([draft("ModelAliasDeleted", { modelName, alias })]);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private journal(file: string): Journal {
+    return new FileJournal(file, this.paths.display(file), this.journalOptions);
+  }
+
+  private experiment(experimentId: string): Projector<ExperimentRunsState> {
+    let projector = this.experiments.get(experimentId);
+    if (!projector) {
+      projector = new Projector(this.journal(this.paths.experiment(experimentId)), runsProjection, this.onCorrupt);
+      this.experiments.set(experimentId, projector);
+    }
+    return projector;
+  }
+
+  private async runsOf(experimentId: string): Promise<ExperimentRunsState> {
+    return (await this.experiment(experimentId).current()).state;
+  }
+
+  /** The experiment "0" named "Default" is the catalogue's first event, written by whoever opens the store first. */
+  private init(): Promise<void> {
+    this.ready ??= (async () => {
+      const { position } = await this.catalog.current();
+      if (position.seq > 0) return;
+      const data = { experimentId: DEFAULT_EXPERIMENT.experimentId, name: DEFAULT_EXPERIMENT.name };
+      await this.catalog.journal.append([draft("ExperimentCreated", data)], 0).catch((err) => {
+        if (!isConflict(err)) throw err;
+      });
+    })().catch((err) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  private async catalogState(): Promise<CatalogState> {
+    await this.init();
+    return (await this.catalog.current()).state;
+  }
+
+  private async registryState(): Promise<RegistryState> {
+    return (await this.registry.current()).state;
+  }
+
+  private async requireExperiment(nameOrId: string, by: "id" | "either"): Promise<ExperimentRecord> {
+    const found = findLiveExperiment(await this.catalogState(), nameOrId, by);
+    if (!found) throw new ExperimentNotFound(nameOrId);
+    return found;
+  }
+
+  private async findRun(runId: string): Promise<RunState | null> {
+    const catalog = await this.catalogState();
+    const home = this.runHomes.get(runId);
+    if (home !== undefined) {
+      return findLiveExperiment(catalog, home, "id") ? ((await this.runsOf(home)).runs[runId] ?? null) : null;
+    }
+    for (const exp of liveExperiments(catalog)) {
+      const run = (await this.runsOf(exp.experimentId)).runs[runId];
+      if (run) {
+        this.runHomes.set(runId, exp.experimentId);
+        return run;
+      }
+    }
+    return null;
+  }
+
+  private async requireRun(runId: string): Promise<RunState> {
+    const run = await this.findRun(runId);
+    if (!run) throw new RunNotFound(runId);
+    return run;
+  }
+
+  private requireActive(call: string): ActiveRun {
+    const run = this.activeRun();
+    if (!run) throw new NoActiveRun(call);
+    return run;
+  }
+
+  private async requireVersion(modelName: string, version: string): Promise<VersionRecord> {
+    const record = (await this.registryState()).models[modelName]?.versions[version];
+    if (!record) throw new ModelVersionNotFound(modelName, version);
+    return record;
+  }
+
+  private async enter<T>(run: ActiveRun, fn: RunFn<T> | undefined): Promise<ActiveRun | T> {
+    if (!fn) {
+      this.started.push(run);
+      return run;
+    }
+    return this.context.run(run, async () => {
+      let result: T;
+      try {
+        result = await fn(run);
+      } catch (err) {
+        if (!run.endStatus) await run.end("FAILED").catch(() => {});
+        throw err;
+      }
+      if (!run.endStatus) await run.end("FINISHED");
+      return result;
+    });
+  }
+
+  /** RUNNING in the journal, but its process on this host is gone: it was killed. */
+  private status(run: RunState): RunStatus {
+    return run.status === "RUNNING" && run.host === HOST && !isProcessAlive(run.pid) ? "KILLED" : run.status;
+  }
+
+  private runInfo(run: RunState): RunInfo {
+    return { runId: run.runId, experimentId: run.experimentId, status: this.status(run), startTime: run.startTime, endTime: run.endTime };
+  }
+
+  private runView(run: RunState): Run {
+    const metrics: Record<string, number> = {};
+    for (const [key, latest] of Object.entries(run.metrics)) metrics[key] = latest.value;
+    return { ...this.runInfo(run), params: structuredClone(run.params), metrics, tags: { ...run.tags } };
+  }
+
+  private artifactLinks(run: RunState): Array<{ path: string; sha256: string }> {
+    return Object.entries(run.artifacts).map(([name, a]) => ({ path: this.paths.runArtifact(run.runId, name), sha256: a.sha256 }));
+  }
+}
+
+const trackers = new Map<string, RuneLog>();
+
+/** A tracker for the store under `path` (one per path in a process). */
+export function getTracker(path = "."): RuneLog {
+  validate.key("path", path);
+  let tracker = trackers.get(path);
+  if (!tracker) trackers.set(path, (tracker = new RuneLog(path)));
+  return tracker;
+}
+
+function experimentView(e: ExperimentRecord): Experiment {
+  return { experimentId: e.experimentId, name: e.name, createdAt: e.createdAt };
+}
+
+function resolveVersion(model: ModelRecord, wanted: string): VersionRecord {
+  let version = wanted;
+  if (wanted === "latest") version = String(model.lastVersion);
+  else if (wanted.startsWith("@")) version = model.aliases[wanted.slice(1)] ?? "";
+  const record = model.versions[version];
+  if (!record) throw new ModelVersionNotFound(model.name, wanted);
+  return record;
+}
+
+function checkAlias(alias: string): void {
+  validate.name("alias", alias);
+  if (alias.startsWith("@") || alias === "latest" || /^\d+$/.test(alias)) {
+    throw new InvalidInput("alias", `${JSON.stringify(alias)} would be read as a version; use a name like "champion"`);
+  }
+}
+
+function validName(candidate: string): string | null {
+  try {
+    return validate.name("name", candidate);
+  } catch {
+    return null;
+  }
+}
+
