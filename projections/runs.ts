@@ -1,13 +1,7 @@
 /** The runs of one experiment journal: status, params, tags, latest metrics, metric history, artifacts. */
 import { decodeNumber, type EnvMeta, type GitMeta, type ModelFormat, type RunStatus } from "../src/events.js";
 import type { Projection } from "./fold.js";
-import { MetricSeries, type SeriesSlice } from "./series.js";
-
-export interface LatestMetric {
-  value: number;
-  step: number;
-  timestamp: number;
-}
+import { MetricLog } from "./series.js";
 
 export interface ArtifactRecord {
   sha256: string;
@@ -27,8 +21,9 @@ export interface RunState {
   host: string;
   params: Record<string, unknown>;
   tags: Record<string, string>;
-  metrics: Record<string, LatestMetric>;
-  history: Record<string, SeriesSlice>;
+  /** Every metric point of the run; this state sees the first `metricCount` of them. */
+  metricLog: MetricLog;
+  metricCount: number;
   artifacts: Record<string, ArtifactRecord>;
   git: GitMeta | null;
   env: EnvMeta | null;
@@ -57,8 +52,8 @@ export const runsProjection: Projection<ExperimentRunsState> = {
         host: d.host,
         params: {},
         tags: { ...d.tags },
-        metrics: {},
-        history: {},
+        metricLog: new MetricLog(),
+        metricCount: 0,
         artifacts: {},
         git: d.git,
         env: d.env,
@@ -95,16 +90,11 @@ export const runsProjection: Projection<ExperimentRunsState> = {
       }
       case "MetricsLogged": {
         const { step, timestamp } = event.data;
-        for (const [key, encoded] of Object.entries(event.data.metrics)) {
-          const value = decodeNumber(encoded);
-          const slice = run.history[key];
-          const series = !slice ? new MetricSeries() : slice.series.length === slice.length ? slice.series : slice.series.fork(slice.length);
-          run.history[key] = { series, length: series.push(value, step, timestamp) };
-          const latest = run.metrics[key];
-          if (!latest || step > latest.step || (step === latest.step && timestamp >= latest.timestamp)) {
-            run.metrics[key] = { value, step, timestamp };
-          }
-        }
+        let log = run.metricLog;
+        if (log.length !== run.metricCount) log = run.metricLog = log.fork(run.metricCount); // folding on from an older state
+        let count = run.metricCount;
+        for (const key in event.data.metrics) count = log.push(key, decodeNumber(event.data.metrics[key]!), step, timestamp);
+        run.metricCount = count;
         return;
       }
     }

@@ -1,10 +1,11 @@
 /**
- * Metric history, columnar: three Float64Arrays (value, step, timestamp) that grow by doubling.
- * 24 bytes a point instead of an object per point.
+ * Metric history, columnar: for each key, Float64Arrays of value, step, timestamp and the point's
+ * index in the run's logging order, grown by doubling — 32 bytes a point, not an object a point.
  *
- * A series is append-only and shared between successive states: a state holds a SeriesSlice, the
- * series plus how many points it had then, so an older state still reads exactly its own points.
- * Immer leaves class instances alone, so pushing here copies nothing.
+ * A MetricLog is append-only and shared between successive states of a run: a state holds the log
+ * and how many points it had folded (`count`), and every read takes that count, so an older state
+ * still answers exactly as it did. Immer leaves class instances alone, so a metric event costs the
+ * draft one number, not a copy of any history.
  */
 export interface MetricPoint {
   value: number;
@@ -12,48 +13,126 @@ export interface MetricPoint {
   timestamp: number;
 }
 
-export class MetricSeries {
-  private values: Float64Array = new Float64Array(4);
-  private steps: Float64Array = new Float64Array(4);
-  private times: Float64Array = new Float64Array(4);
+class Column {
+  data: Float64Array = new Float64Array(4);
+  push(at: number, v: number): void {
+    if (at === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[at] = v;
+  }
+  copy(length: number): Column {
+    const c = new Column();
+    c.data = this.data.slice(0, Math.max(4, length));
+    return c;
+  }
+}
+
+class KeySeries {
+  length = 0;
+  values = new Column();
+  steps = new Column();
+  times = new Column();
+  /** Position of each point in the run's logging order. */
+  order = new Column();
+  /** Index of the latest point (highest step, then latest timestamp, then last logged). */
+  latest = -1;
+
+  push(value: number, step: number, timestamp: number, order: number): void {
+    const i = this.length++;
+    this.values.push(i, value);
+    this.steps.push(i, step);
+    this.times.push(i, timestamp);
+    this.order.push(i, order);
+    if (this.latest < 0 || isLater(step, timestamp, this.steps.data[this.latest]!, this.times.data[this.latest]!)) this.latest = i;
+  }
+
+  /** How many of this key's points are among the run's first `count` points. */
+  countWithin(count: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.order.data[mid]! < count) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  latestWithin(n: number): number {
+    if (n === this.length) return this.latest;
+    let best = -1;
+    for (let i = 0; i < n; i++) if (best < 0 || isLater(this.steps.data[i]!, this.times.data[i]!, this.steps.data[best]!, this.times.data[best]!)) best = i;
+    return best;
+  }
+
+  point(i: number): MetricPoint {
+    return { value: this.values.data[i]!, step: this.steps.data[i]!, timestamp: this.times.data[i]! };
+  }
+
+  copy(n: number): KeySeries {
+    const c = new KeySeries();
+    c.length = n;
+    c.values = this.values.copy(n);
+    c.steps = this.steps.copy(n);
+    c.times = this.times.copy(n);
+    c.order = this.order.copy(n);
+    c.latest = this.latestWithin(n);
+    return c;
+  }
+}
+
+function isLater(step: number, time: number, bestStep: number, bestTime: number): boolean {
+  return step > bestStep || (step === bestStep && time >= bestTime);
+}
+
+export class MetricLog {
+  private readonly series = new Map<string, KeySeries>();
+  /** Points appended so far, over all keys. */
   length = 0;
 
-  push(value: number, step: number, timestamp: number): number {
-    if (this.length === this.values.length) {
-      this.values = grow(this.values);
-      this.steps = grow(this.steps);
-      this.times = grow(this.times);
-    }
-    this.values[this.length] = value;
-    this.steps[this.length] = step;
-    this.times[this.length] = timestamp;
+  /** Appends one point; returns the new count. */
+  push(key: string, value: number, step: number, timestamp: number): number {
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = new KeySeries()));
+    s.push(value, step, timestamp, this.length);
     return ++this.length;
   }
 
-  /** A copy holding the first `length` points, for folding on from an older state. */
-  fork(length: number): MetricSeries {
-    const copy = new MetricSeries();
-    copy.values = this.values.slice(0, Math.max(4, length));
-    copy.steps = this.steps.slice(0, Math.max(4, length));
-    copy.times = this.times.slice(0, Math.max(4, length));
-    copy.length = length;
+  /** A copy holding the first `count` points, for folding on from an older state. */
+  fork(count: number): MetricLog {
+    const copy = new MetricLog();
+    for (const [key, s] of this.series) {
+      const n = s.countWithin(count);
+      if (n > 0) copy.series.set(key, s.copy(n));
+    }
+    copy.length = count;
     return copy;
   }
 
-  points(count = this.length): MetricPoint[] {
-    const out = new Array<MetricPoint>(count);
-    for (let i = 0; i < count; i++) out[i] = { value: this.values[i]!, step: this.steps[i]!, timestamp: this.times[i]! };
+  /** The latest value of each key among the first `count` points. */
+  latest(count: number): Record<string, MetricPoint> {
+    const out: Record<string, MetricPoint> = {};
+    for (const [key, s] of this.series) {
+      const i = s.latestWithin(s.countWithin(count));
+      if (i >= 0) out[key] = s.point(i);
+    }
     return out;
   }
-}
 
-function grow(a: Float64Array): Float64Array {
-  const b = new Float64Array(a.length * 2);
-  b.set(a);
-  return b;
-}
+  /** A key's points among the first `count`, in logging order. */
+  history(key: string, count: number): MetricPoint[] {
+    const s = this.series.get(key);
+    if (!s) return [];
+    const n = s.countWithin(count);
+    const out = new Array<MetricPoint>(n);
+    for (let i = 0; i < n; i++) out[i] = s.point(i);
+    return out;
+  }
 
-export interface SeriesSlice {
-  series: MetricSeries;
-  length: number;
+  keys(count: number): string[] {
+    return [...this.series.keys()].filter((k) => this.series.get(k)!.countWithin(count) > 0);
+  }
 }

@@ -276,7 +276,7 @@ export class RuneLog {
     const run = await this.findRun(runId);
     if (!run) return null;
     const metricHistory: Record<string, MetricPoint[]> = {};
-    for (const [key, slice] of Object.entries(run.history)) metricHistory[key] = slice.series.points(slice.length);
+    for (const key of run.metricLog.keys(run.metricCount)) metricHistory[key] = run.metricLog.history(key, run.metricCount);
     return {
       ...this.runView(run),
       artifacts: Object.keys(run.artifacts),
@@ -290,8 +290,8 @@ export class RuneLog {
   async getMetricHistory(runId: string, key: string): Promise<MetricPoint[]> {
     validate.identifier("runId", runId);
     validate.key("key", key);
-    const slice = (await this.requireRun(runId)).history[key];
-    return slice ? slice.series.points(slice.length) : [];
+    const run = await this.requireRun(runId);
+    return run.metricLog.history(key, run.metricCount);
   }
 
   async getArtifactAbspath(runId: string, artifactName: string): Promise<string> {
@@ -539,7 +539,7 @@ export class RuneLog {
 
   private runView(run: RunState): Run {
     const metrics: Record<string, number> = {};
-    for (const [key, latest] of Object.entries(run.metrics)) metrics[key] = latest.value;
+    for (const [key, latest] of Object.entries(run.metricLog.latest(run.metricCount))) metrics[key] = latest.value;
     return { ...this.runInfo(run), params: structuredClone(run.params), metrics, tags: { ...run.tags } };
   }
 

@@ -48,22 +48,34 @@ export type LineProblemKind = "torn-tail" | "bad-checksum" | "bad-json" | "broke
 
 /**
  * Checks one line's bytes (without its newline). Returns the parsed event, or the kind of damage.
+ * `text`, when given, is the same line already decoded (a reader that decoded a whole chunk at once).
  * Chain continuity (seq and prev) is the caller's business: it knows the line before.
  */
-export function decodeLine(buf: Buffer, start: number, end: number): StoredEvent | "bad-checksum" | "bad-json" {
-  const len = end - start;
-  if (len < CRC_SUFFIX_BYTES + 2) return looksLikeJson(buf, start, end) ? "bad-checksum" : "bad-json";
+export function decodeLine(buf: Buffer, start: number, end: number, text?: string): StoredEvent | "bad-checksum" | "bad-json" {
   const crcStart = end - CRC_SUFFIX_BYTES;
-  if (buf.toString("latin1", crcStart, crcStart + CRC_PREFIX.length) !== CRC_PREFIX || buf[end - 2] !== 0x22 || buf[end - 1] !== 0x7d) {
-    return looksLikeJson(buf, start, end) ? "bad-checksum" : "bad-json";
-  }
-  const stated = parseInt(buf.toString("latin1", crcStart + CRC_PREFIX.length, crcStart + CRC_PREFIX.length + 8), 16);
-  if (crc32(buf.subarray(start, crcStart)) !== stated) return looksLikeJson(buf, start, end) ? "bad-checksum" : "bad-json";
+  const stated = crcStart > start ? statedCrc(buf, crcStart, end) : -1;
+  if (stated < 0 || crc32(buf.subarray(start, crcStart)) !== stated) return looksLikeJson(buf, start, end) ? "bad-checksum" : "bad-json";
   try {
-    return JSON.parse(buf.toString("utf8", start, end)) as StoredEvent;
+    return JSON.parse(text ?? buf.toString("utf8", start, end)) as StoredEvent;
   } catch {
     return "bad-json";
   }
+}
+
+const CRC_PREFIX_BYTES = Buffer.from(CRC_PREFIX, "latin1");
+
+/** The crc a line states in its `,"crc":"xxxxxxxx"}` suffix, or -1 if the suffix is not there. */
+function statedCrc(buf: Buffer, crcStart: number, end: number): number {
+  for (let i = 0; i < CRC_PREFIX_BYTES.length; i++) if (buf[crcStart + i] !== CRC_PREFIX_BYTES[i]) return -1;
+  if (buf[end - 2] !== 0x22 || buf[end - 1] !== 0x7d) return -1;
+  let value = 0;
+  for (let i = crcStart + CRC_PREFIX_BYTES.length; i < end - 2; i++) {
+    const c = buf[i]!;
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
 }
 
 function looksLikeJson(buf: Buffer, start: number, end: number): boolean {

@@ -66,6 +66,10 @@ export function readJournalFile(file: string, from: Position, options: ReadOptio
     let { offset, line, seq, hash } = from;
     let resync = false;
     let pos = 0;
+    // Decoding the chunk once and slicing lines beats decoding line by line; when every byte is
+    // ASCII (the usual case) string positions equal byte positions, so both views share offsets.
+    const text = buf.toString("utf8", 0, complete);
+    const ascii = text.length === complete;
     const report = (kind: LineProblemKind) => {
       if (onCorrupt === "throw") throw new JournalCorrupted(displayName, line, offset, kind);
       problems.push({ line, offset, kind });
@@ -73,7 +77,7 @@ export function readJournalFile(file: string, from: Position, options: ReadOptio
     while (pos < complete) {
       const nl = buf.indexOf(10, pos);
       line += 1;
-      const decoded = decodeLine(buf, pos, nl);
+      const decoded = decodeLine(buf, pos, nl, ascii ? text.slice(pos, nl) : undefined);
       if (typeof decoded === "string") {
         report(decoded);
         resync = true;
