@@ -3,8 +3,8 @@
  * reads only the bytes appended since, in bounded chunks, folding each chunk in one batch.
  */
 import { fold, type Projection } from "../projections/fold.js";
-import { isKnownEvent, type JournalEvent } from "./events.js";
-import { type Journal, type Position, type Problem, START } from "./journal/index.js";
+import { isKnownEvent, type JournalEvent, upcast } from "./events.js";
+import { type Journal, type Position, type Problem, START, type StoredEvent } from "./journal/index.js";
 
 export interface Snapshot<S> {
   state: S;
@@ -17,10 +17,14 @@ export class Projector<S> {
   /** Damaged lines read past so far (onCorrupt "skip" only). */
   readonly problems: Problem[] = [];
 
+  /**
+   * @param keep folds only the events it accepts (an asOf() view's horizon); the rest are read past.
+   */
   constructor(
     readonly journal: Journal,
     private readonly projection: Projection<S>,
     private readonly onCorrupt: "throw" | "skip",
+    private readonly keep?: (event: StoredEvent) => boolean,
   ) {
     this.snapshot = { state: projection.initial(), position: START };
   }
@@ -36,7 +40,8 @@ export class Projector<S> {
     for (;;) {
       const chunk = await this.journal.read(this.snapshot.position, { onCorrupt: this.onCorrupt, accepts: isKnownEvent });
       this.problems.push(...chunk.problems);
-      this.snapshot = { state: fold(this.projection, this.snapshot.state, chunk.events as JournalEvent[]), position: chunk.end };
+      const events = (this.keep ? chunk.events.filter(this.keep) : chunk.events) as JournalEvent[];
+      this.snapshot = { state: fold(this.projection, this.snapshot.state, events.map(upcast)), position: chunk.end };
       if (chunk.atEnd) return this.snapshot;
     }
   }

@@ -69,7 +69,7 @@ export class ActiveRun {
 
   /** Copies a file into the store (by content hash) and records it under `name` (default: the file's name). */
   async logArtifact(localPath: string, options?: { name?: string }): Promise<void> {
-    validate.key("localPath", localPath);
+    validate.path("localPath", localPath);
     const o = validate.optionsObject("options", options);
     const name = validate.name("name", o.name ?? basename(localPath));
     const ref = await this.sink.storeArtifact(this.runId, name, { file: localPath });

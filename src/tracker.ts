@@ -10,11 +10,12 @@ import {
   BASE_COLUMNS, catalogProjection, findLiveExperiment, liveExperiments, modelVersions, registryProjection, resultColumns,
   resultsTable, runsProjection, sortBy, sortSummaries, summarize, SUMMARY_SORT_KEYS, VERSION_SORT_KEYS,
   type CatalogState, type ExperimentRecord, type ExperimentRunsState, type ExperimentSummary, type MetricPoint,
-  type ModelRecord, type ModelVersionView, type RegistryState, type ResultRow, type RunState, type VersionRecord,
+  type ModelRecord, type ModelVersionView, type Projection, type RegistryState, type ResultRow, type RunState, type VersionRecord,
 } from "../projections/index.js";
-import { ArtifactNotFound, ExperimentNotFound, InvalidInput, ModelNotFound, ModelVersionNotFound, NoActiveRun, NoVersionsFound, RunNotFound } from "./errors.js";
-import { draft, type EnvMeta, type GitMeta, newId, type RunStatus } from "./events.js";
-import { DEFAULT_LOCK_OPTIONS, FileJournal, isConflict, type Journal } from "./journal/index.js";
+import { ArtifactNotFound, ExperimentNotFound, InvalidInput, ModelNotFound, ModelVersionNotFound, NoActiveRun, NoVersionsFound, ReadOnlyView, RunNotFound } from "./errors.js";
+import { draft, type EnvMeta, type GitMeta, type JournalEvent, newId, type RunStatus } from "./events.js";
+import { type EventFilter, type Horizon, horizonOf, includes, type Instant, mergedEvents, parseInstant, type VerifyReport, verifyStore } from "./audit.js";
+import { DEFAULT_LOCK_OPTIONS, FileJournalBackend, isConflict, type JournalBackend, type StoredEvent, type StreamName } from "./journal/index.js";
 import { entryScript, envMeta, gitMeta, HOST, isProcessAlive } from "./meta.js";
 import { checkSerializer, deserializeModel, type ModelSerializer } from "./models.js";
 import { Projector } from "./projector.js";
@@ -85,12 +86,31 @@ const DEFAULT_EXPERIMENT: Experiment & { experimentId: "0" } = { experimentId: "
 
 type RunFn<T> = (run: ActiveRun) => T | Promise<T>;
 
+/** Marks the options of a read-only view of the past (asOf); not part of the public options. */
+const PAST = Symbol("runelog.asOf");
+type InternalOptions = RuneLogOptions & { [PAST]?: ReturnType<typeof parseInstant> };
+
+export interface EventsQuery {
+  /** An experiment's name or id: only its journal. */
+  experiment?: string;
+  /** Only events about this run (and registry versions made from it). */
+  runId?: string;
+  /** Only events at or after this moment (a Date, epoch ms, ISO string or event id). */
+  since?: Instant;
+  /** Only events at or before this moment. */
+  until?: Instant;
+}
+
 export class RuneLog {
   /** The folder that holds `.runelog/`. */
   readonly path: string;
   private readonly paths: StorePaths;
-  private readonly journalOptions;
+  private readonly options: RuneLogOptions;
+  private readonly backend: JournalBackend;
   private readonly onCorrupt: "throw" | "skip";
+  /** Set on an asOf() view: the instant asked for, and (once resolved) the cut it makes. */
+  private readonly past: ReturnType<typeof parseInstant> | undefined;
+  private horizon: Horizon | undefined;
   private readonly catalog: Projector<CatalogState>;
   private readonly registry: Projector<RegistryState>;
   private readonly experiments = new Map<string, Projector<ExperimentRunsState>>();
@@ -101,10 +121,12 @@ export class RuneLog {
   private ready: Promise<void> | undefined;
 
   constructor(pathOrOptions: string | RuneLogOptions = {}) {
-    const o: RuneLogOptions = typeof pathOrOptions === "string" ? { path: pathOrOptions } : validate.optionsObject("options", pathOrOptions);
-    this.path = o.path === undefined ? "." : validate.key("path", o.path);
+    const o: InternalOptions = typeof pathOrOptions === "string" ? { path: pathOrOptions } : validate.optionsObject("options", pathOrOptions);
+    this.options = { ...o };
+    this.past = o[PAST];
+    this.path = o.path === undefined ? "." : validate.path("path", o.path);
     this.onCorrupt = o.onCorrupt === undefined ? "throw" : validate.oneOf("onCorrupt", o.onCorrupt, ["throw", "skip"] as const);
-    this.journalOptions = {
+    const journalOptions = {
       fsync: o.fsync === undefined ? false : validate.boolean("fsync", o.fsync),
       lock: {
         staleMs: o.lockStaleMs === undefined ? DEFAULT_LOCK_OPTIONS.staleMs : validate.integerIn("lockStaleMs", o.lockStaleMs, 2000, 3_600_000),
@@ -112,12 +134,11 @@ export class RuneLog {
       },
     };
     this.paths = new StorePaths(this.path);
-    this.catalog = new Projector(this.journal(this.paths.catalog), catalogProjection, this.onCorrupt);
-    this.registry = new Projector(this.journal(this.paths.registry), registryProjection, this.onCorrupt);
+    this.backend = new FileJournalBackend(this.paths, journalOptions);
+    this.catalog = this.projector("catalog", catalogProjection);
+    this.registry = this.projector("registry", registryProjection);
     this.sink = {
-      append: async (experimentId, type, data) => {
-        await this.experiment(experimentId).journal.append([draft(type, data)]);
-      },
+      append: (experimentId, type, data) => this.experiment(experimentId).journal.append([draft(type, data)]),
       storeArtifact: (runId, name, source) => {
         const at = this.paths.runArtifact(runId, name);
         return "file" in source ? storeFileAt(this.paths, source.file, at) : storeBytesAt(this.paths, source.bytes, at);
@@ -132,6 +153,7 @@ export class RuneLog {
   // ---------------------------------------------------------------- experiments
 
   async getOrCreateExperiment(name: string): Promise<string> {
+    this.writable("getOrCreateExperiment");
     validate.name("name", name);
     await this.init();
     for (;;) {
@@ -179,6 +201,7 @@ export class RuneLog {
   }
 
   async deleteExperiment(nameOrId: string): Promise<void> {
+    this.writable("deleteExperiment");
     validate.identifier("nameOrId", nameOrId);
     const exp = await this.requireExperiment(nameOrId, "either");
     if (exp.experimentId === DEFAULT_EXPERIMENT.experimentId) throw new InvalidInput("nameOrId", "the Default experiment (id 0) always exists and cannot be deleted");
@@ -192,6 +215,7 @@ export class RuneLog {
   startRun(options?: StartRunOptions): Promise<ActiveRun>;
   startRun<T>(options: StartRunOptions | undefined, fn: RunFn<T>): Promise<T>;
   async startRun<T>(options?: StartRunOptions, fn?: RunFn<T>): Promise<ActiveRun | T> {
+    this.writable("startRun");
     const o = validate.optionsObject("options", options);
     for (const k of Object.keys(o)) if (!START_RUN_OPTIONS.includes(k)) throw new InvalidInput(`options.${k}`, `is not an option of startRun (${START_RUN_OPTIONS.join(", ")})`);
     if (fn !== undefined && typeof fn !== "function") throw new InvalidInput("fn", "must be a function");
@@ -224,6 +248,7 @@ export class RuneLog {
   resumeRun(runId: string): Promise<ActiveRun>;
   resumeRun<T>(runId: string, fn: RunFn<T>): Promise<T>;
   async resumeRun<T>(runId: string, fn?: RunFn<T>): Promise<ActiveRun | T> {
+    this.writable("resumeRun");
     validate.identifier("runId", runId);
     if (fn !== undefined && typeof fn !== "function") throw new InvalidInput("fn", "must be a function");
     const run = await this.requireRun(runId);
@@ -309,6 +334,7 @@ export class RuneLog {
   }
 
   async deleteRun(runId: string): Promise<void> {
+    this.writable("deleteRun");
     validate.identifier("runId", runId);
     const run = await this.requireRun(runId);
     await this.sink.append(run.experimentId, "RunDeleted", { runId });
@@ -332,6 +358,7 @@ export class RuneLog {
   // ---------------------------------------------------------------- model registry
 
   async registerModel(runId: string, artifactName: string, modelName: string, tags?: Record<string, string>): Promise<string> {
+    this.writable("registerModel");
     validate.identifier("runId", runId);
     validate.name("artifactName", artifactName);
     validate.name("modelName", modelName);
@@ -385,6 +412,7 @@ export class RuneLog {
   }
 
   async addModelTags(modelName: string, version: string, tags: Record<string, string>): Promise<Record<string, string>> {
+    this.writable("addModelTags");
     validate.name("modelName", modelName);
     validate.key("version", version);
     validate.stringRecord("tags", tags);
@@ -394,6 +422,7 @@ export class RuneLog {
   }
 
   async removeModelTags(modelName: string, version: string, keys: string[]): Promise<Record<string, string>> {
+    this.writable("removeModelTags");
     validate.name("modelName", modelName);
     validate.key("version", version);
     validate.stringList("keys", keys);
@@ -410,6 +439,7 @@ export class RuneLog {
 
   /** Points `alias` at one version (moving it if it pointed elsewhere); load it with version "@alias". */
   async setModelAlias(modelName: string, alias: string, version: string): Promise<void> {
+    this.writable("setModelAlias");
     validate.name("modelName", modelName);
     checkAlias(alias);
     validate.key("version", version);
@@ -418,6 +448,7 @@ export class RuneLog {
   }
 
   async deleteModelAlias(modelName: string, alias: string): Promise<void> {
+    this.writable("deleteModelAlias");
     validate.name("modelName", modelName);
     checkAlias(alias);
     const model = (await this.registryState()).models[modelName];
@@ -426,16 +457,65 @@ export class RuneLog {
     await this.registry.journal.append([draft("ModelAliasDeleted", { modelName, alias })]);
   }
 
+  // ---------------------------------------------------------------- history and audit
+
+  /** Stored events in journal order, exactly as stored, streamed (a journal is never loaded whole). */
+  events(query?: EventsQuery): AsyncIterable<JournalEvent> {
+    const q = validate.optionsObject("query", query);
+    const experiment = q.experiment === undefined ? undefined : validate.identifier("experiment", q.experiment);
+    const runId = q.runId === undefined ? undefined : validate.identifier("runId", q.runId);
+    const since = q.since === undefined ? undefined : parseInstant("since", q.since);
+    const until = q.until === undefined ? undefined : parseInstant("until", q.until);
+    const self = this;
+    return {
+      async *[Symbol.asyncIterator]() {
+        await self.init();
+        const filter: EventFilter = {
+          runId,
+          since: since && (await horizonOf(self.backend, since)).ts,
+          until: until && (await horizonOf(self.backend, until)).ts,
+        };
+        let streams: StreamName[];
+        if (experiment !== undefined) streams = [`experiments/${(await self.requireExperiment(experiment, "either")).experimentId}`];
+        else if (runId !== undefined) {
+          const run = await self.findRun(runId);
+          streams = run ? [`experiments/${run.experimentId}`, "registry"] : [];
+        } else streams = await self.backend.list();
+        for await (const event of mergedEvents(self.backend, streams, filter, self.onCorrupt)) {
+          if (self.horizon && !includes(self.horizon, streamOf(event, streams), event)) continue;
+          yield event;
+        }
+      },
+    };
+  }
+
+  /**
+   * A read-only view of the store as it was at `when` (a Date, epoch ms, an ISO string, or an event
+   * id: then exactly after that event). Every read answers as it would have then; writes throw.
+   */
+  asOf(when: Instant): RuneLog {
+    const instant = parseInstant("when", when);
+    return new RuneLog({ ...this.options, path: this.path, [PAST]: instant } as InternalOptions);
+  }
+
+  /** Checks every line of every journal and says exactly where anything is wrong. */
+  async verify(): Promise<VerifyReport> {
+    return verifyStore(this.backend);
+  }
+
   // ---------------------------------------------------------------- internals
 
-  private journal(file: string): Journal {
-    return new FileJournal(file, this.paths.display(file), this.journalOptions);
+  private projector<S>(stream: StreamName, projection: Projection<S>): Projector<S> {
+    // A view of the past folds only what its horizon includes (resolved by init() before any read).
+    const keep = this.past ? (e: StoredEvent) => includes(this.horizon!, stream, e) : undefined;
+    return new Projector(this.backend.open(stream), projection, this.onCorrupt, keep);
   }
 
   private experiment(experimentId: string): Projector<ExperimentRunsState> {
     let projector = this.experiments.get(experimentId);
     if (!projector) {
-      projector = new Projector(this.journal(this.paths.experiment(experimentId)), runsProjection, this.onCorrupt);
+      this.paths.experiment(experimentId); // checks the id is one
+      projector = this.projector(`experiments/${experimentId}`, runsProjection);
       this.experiments.set(experimentId, projector);
     }
     return projector;
@@ -448,6 +528,10 @@ export class RuneLog {
   /** The experiment "0" named "Default" is the catalogue's first event, written by whoever opens the store first. */
   private init(): Promise<void> {
     this.ready ??= (async () => {
+      if (this.past) {
+        this.horizon = await horizonOf(this.backend, this.past);
+        return; // a view of the past writes nothing
+      }
       const { position } = await this.catalog.current();
       if (position.seq > 0) return;
       const data = { experimentId: DEFAULT_EXPERIMENT.experimentId, name: DEFAULT_EXPERIMENT.name };
@@ -467,6 +551,7 @@ export class RuneLog {
   }
 
   private async registryState(): Promise<RegistryState> {
+    await this.init();
     return (await this.registry.current()).state;
   }
 
@@ -498,7 +583,12 @@ export class RuneLog {
     return run;
   }
 
+  private writable(call: string): void {
+    if (this.past) throw new ReadOnlyView(call);
+  }
+
   private requireActive(call: string): ActiveRun {
+    this.writable(call);
     const run = this.activeRun();
     if (!run) throw new NoActiveRun(call);
     return run;
@@ -530,6 +620,7 @@ export class RuneLog {
 
   /** RUNNING in the journal, but its process on this host is gone: it was killed. */
   private status(run: RunState): RunStatus {
+    if (this.past) return run.status; // as it stood then
     return run.status === "RUNNING" && run.host === HOST && !isProcessAlive(run.pid) ? "KILLED" : run.status;
   }
 
@@ -548,11 +639,18 @@ export class RuneLog {
   }
 }
 
+/** The stream an event of `streams` came from: the registry's types are its own; the rest are the experiment's. */
+function streamOf(event: JournalEvent, streams: readonly StreamName[]): StreamName {
+  if (event.type.startsWith("Experiment")) return "catalog";
+  if (event.type.startsWith("Model")) return "registry";
+  return streams.find((s) => s === `experiments/${(event.data as { experimentId?: string }).experimentId}`) ?? streams.find((s) => s.startsWith("experiments/")) ?? "catalog";
+}
+
 const trackers = new Map<string, RuneLog>();
 
 /** A tracker for the store under `path` (one per path in a process). */
 export function getTracker(path = "."): RuneLog {
-  validate.key("path", path);
+  validate.path("path", path);
   let tracker = trackers.get(path);
   if (!tracker) trackers.set(path, (tracker = new RuneLog(path)));
   return tracker;

@@ -27,6 +27,13 @@ export function name(argument: string, value: unknown): string {
   return s;
 }
 
+/** A file-system path given by the caller (the store's folder, a file to log). */
+export function path(argument: string, value: unknown): string {
+  if (typeof value !== "string" || value.length === 0) throw new InvalidInput(argument, `must be a non-empty string, got ${describe(value)}`);
+  if (value.includes("\u0000")) throw new InvalidInput(argument, "must not contain a NUL character");
+  return value;
+}
+
 export function identifier(argument: string, value: unknown): string {
   if (typeof value !== "string" || value.length === 0) throw new InvalidInput(argument, `must be a non-empty string, got ${describe(value)}`);
   return value;

@@ -6,7 +6,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { encodeLine, type EventDraft } from "./line.js";
+import { encodeInto, type EventDraft, maxLineBytes } from "./line.js";
 import { type LockOptions, withLock } from "./lock.js";
 import { readTail } from "./read.js";
 
@@ -17,12 +17,6 @@ export interface WriterOptions {
   displayName: string;
 }
 
-/** Where an appended event landed. */
-export interface Stamped {
-  seq: number;
-  crc: string;
-}
-
 /** An append made with `expectedSeq` found the journal had moved on; read again and decide anew. */
 export class ConcurrencyConflict extends Error {
   constructor(readonly expectedSeq: number, readonly actualSeq: number) {
@@ -30,10 +24,16 @@ export class ConcurrencyConflict extends Error {
   }
 }
 
-interface Entry {
-  drafts: readonly EventDraft[];
+/**
+ * Queued drafts that settle together. Unconditional appends made one after another share one
+ * group (one promise for the lot); a conditional append gets a group of its own, and closes the
+ * open group so the queue keeps call order.
+ */
+interface Group {
+  drafts: EventDraft[];
   expectedSeq: number | undefined;
-  resolve: (stamped: Stamped[]) => void;
+  promise: Promise<void>;
+  resolve: () => void;
   reject: (err: unknown) => void;
 }
 
@@ -45,28 +45,35 @@ interface Known {
 }
 
 export class JournalWriter {
-  private queue: Entry[] = [];
+  private queue: Group[] = [];
+  private open: Group | null = null;
   private draining = false;
   private known: Known | null = null;
   private dirReady = false;
 
   constructor(readonly file: string, private readonly options: WriterOptions) {}
 
-  append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<Stamped[]> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ drafts, expectedSeq, resolve, reject });
-      if (!this.draining) {
-        this.draining = true;
-        // setImmediate lets every append made in this turn of the event loop join the batch.
-        setImmediate(() => void this.drain());
-      }
-    });
+  append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<void> {
+    let group = expectedSeq === undefined ? this.open : null;
+    if (!group) {
+      group = newGroup(expectedSeq);
+      this.queue.push(group);
+      this.open = expectedSeq === undefined ? group : null;
+    }
+    for (const d of drafts) group.drafts.push(d);
+    if (!this.draining) {
+      this.draining = true;
+      // setImmediate lets every append made in this turn of the event loop join the batch.
+      setImmediate(() => void this.drain());
+    }
+    return group.promise;
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
+      this.open = null;
       try {
         if (!this.dirReady) {
           mkdirSync(dirname(this.file), { recursive: true });
@@ -74,14 +81,14 @@ export class JournalWriter {
         }
         await withLock(this.file, this.options.lock, () => this.writeBatch(batch));
       } catch (err) {
-        for (const entry of batch) entry.reject(err);
+        for (const group of batch) group.reject(err);
       }
     }
     this.draining = false;
   }
 
-  /** Runs under the lock. Resolving an entry that was already rejected (a conflict) is a no-op. */
-  private writeBatch(batch: Entry[]): void {
+  /** Runs under the lock. Settling a group twice is a no-op, so the catch in drain() is safe. */
+  private writeBatch(batch: Group[]): void {
     const fd = openSync(this.file, "a+");
     try {
       const st = fstatSync(fd);
@@ -93,34 +100,44 @@ export class JournalWriter {
         known = { size: tail.goodSize, ino: st.ino, seq: tail.seq, hash: tail.hash };
       }
       let { seq, hash } = known;
-      const lines: string[] = [];
-      const accepted: Array<[Entry, Stamped[]]> = [];
-      for (const entry of batch) {
-        if (entry.expectedSeq !== undefined && entry.expectedSeq !== seq) {
-          entry.reject(new ConcurrencyConflict(entry.expectedSeq, seq));
+      let capacity = 0;
+      for (const group of batch) for (const d of group.drafts) capacity += maxLineBytes(d);
+      const bytes = Buffer.allocUnsafe(capacity);
+      let length = 0;
+      const accepted: Group[] = [];
+      for (const group of batch) {
+        if (group.expectedSeq !== undefined && group.expectedSeq !== seq) {
+          group.reject(new ConcurrencyConflict(group.expectedSeq, seq));
           continue;
         }
-        const stamped: Stamped[] = [];
-        for (const draft of entry.drafts) {
-          const { line, crc } = encodeLine(draft, ++seq, hash);
-          hash = crc;
-          lines.push(line);
-          stamped.push({ seq, crc });
+        for (const d of group.drafts) {
+          const line = encodeInto(bytes, length, d, ++seq, hash);
+          length = line.end;
+          hash = line.crc;
         }
-        accepted.push([entry, stamped]);
+        accepted.push(group);
       }
-      if (lines.length > 0) {
-        const bytes = Buffer.from(lines.join(""), "utf8");
-        writeAll(fd, bytes);
+      if (length > 0) {
+        writeAll(fd, bytes.subarray(0, length));
         if (this.options.fsync) fsyncSync(fd);
-        known = { size: known.size + bytes.length, ino: st.ino, seq, hash };
+        known = { size: known.size + length, ino: st.ino, seq, hash };
       }
       this.known = known;
-      for (const [entry, stamped] of accepted) entry.resolve(stamped);
+      for (const group of accepted) group.resolve();
     } finally {
       closeSync(fd);
     }
   }
+}
+
+function newGroup(expectedSeq: number | undefined): Group {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { drafts: [], expectedSeq, promise, resolve, reject };
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

@@ -3,12 +3,15 @@
  * appends batches (optionally only if it is still at an expected sequence) and reads from a position.
  * Only the file backend exists; test/journal.contract.ts is the spec any other backend must pass.
  */
+import { readdir, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { StorePaths } from "../store/paths.js";
 import type { LockOptions } from "./lock.js";
-import { ConcurrencyConflict, type Stamped, writerFor } from "./append.js";
+import { ConcurrencyConflict, writerFor } from "./append.js";
 import type { EventDraft } from "./line.js";
 import { type Position, type ReadChunk, type ReadOptions, readJournalFile } from "./read.js";
 
-export { ConcurrencyConflict, type Stamped } from "./append.js";
+export { ConcurrencyConflict } from "./append.js";
 export { type EventDraft, type LineProblemKind, type StoredEvent, GENESIS_HASH } from "./line.js";
 export { type Position, type Problem, type ReadChunk, type ReadOptions, START } from "./read.js";
 export { type LockOptions, DEFAULT_LOCK_OPTIONS } from "./lock.js";
@@ -17,10 +20,10 @@ export interface Journal {
   /** How errors and reports name this stream (a path relative to the store). */
   readonly name: string;
   /**
-   * Appends the drafts as consecutive events. With `expectedSeq`, appends only if the stream's last
+   * Appends the drafts as consecutive events; resolves once they are in the journal. With `expectedSeq`, appends only if the stream's last
    * sequence number is still that, else rejects with ConcurrencyConflict and writes nothing.
    */
-  append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<Stamped[]>;
+  append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<void>;
   /** Reads complete, checked events after `from`. */
   read(from: Position, options?: ReadOptions): Promise<ReadChunk>;
 }
@@ -30,6 +33,51 @@ export interface FileJournalOptions {
   fsync: boolean;
 }
 
+/** Stream names: the catalogue, the registry, and one per experiment. */
+export type StreamName = "catalog" | "registry" | `experiments/${string}`;
+
+/** Where journals live. A second backend (a database) implements this and passes the same contract spec. */
+export interface JournalBackend {
+  open(stream: StreamName): Journal;
+  /** Every stream that holds events, catalogue first, then experiments by id, then the registry. */
+  list(): Promise<StreamName[]>;
+}
+
+export class FileJournalBackend implements JournalBackend {
+  private readonly open_ = new Map<StreamName, Journal>();
+
+  constructor(private readonly paths: StorePaths, private readonly options: FileJournalOptions) {}
+
+  open(stream: StreamName): Journal {
+    let journal = this.open_.get(stream);
+    if (!journal) {
+      const file = this.fileOf(stream);
+      this.open_.set(stream, (journal = new FileJournal(file, this.paths.display(file), this.options)));
+    }
+    return journal;
+  }
+
+  async list(): Promise<StreamName[]> {
+    const ids = (await readdir(dirname(this.paths.experiment("0"))).catch(() => [] as string[]))
+      .map((f) => /^(\d+)\.ndjson$/.exec(f)?.[1])
+      .filter((id): id is string => id !== undefined)
+      .sort((a, b) => Number(a) - Number(b));
+    const streams: StreamName[] = [];
+    if (await exists(this.paths.catalog)) streams.push("catalog");
+    for (const id of ids) streams.push(`experiments/${id}`);
+    if (await exists(this.paths.registry)) streams.push("registry");
+    return streams;
+  }
+
+  private fileOf(stream: StreamName): string {
+    if (stream === "catalog") return this.paths.catalog;
+    if (stream === "registry") return this.paths.registry;
+    return this.paths.experiment(stream.slice("experiments/".length));
+  }
+}
+
+const exists = (file: string) => stat(file).then(() => true, () => false);
+
 export class FileJournal implements Journal {
   private readonly writer;
 
@@ -37,7 +85,7 @@ export class FileJournal implements Journal {
     this.writer = writerFor(file, { ...options, displayName: name });
   }
 
-  append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<Stamped[]> {
+  append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<void> {
     return this.writer.append(drafts, expectedSeq);
   }
 

@@ -37,11 +37,27 @@ export function hex8(n: number): string {
   return (n >>> 0).toString(16).padStart(8, "0");
 }
 
-/** Builds the full line (with its newline) for a draft stamped with `seq` after a line whose crc is `prev`. */
+/** The most bytes a draft's line can take (UTF-8 is at most 3 bytes per UTF-16 unit). */
+export function maxLineBytes(draft: EventDraft): number {
+  return draft.body.length * 3 + 80;
+}
+
+/**
+ * Encodes a draft stamped with `seq` after a line whose crc is `prev` straight into `target` at
+ * `at` (which must have maxLineBytes(draft) free), newline included. The crc is taken over the
+ * bytes just written, so each line is UTF-8-encoded once.
+ */
+export function encodeInto(target: Buffer, at: number, draft: EventDraft, seq: number, prev: string): { end: number; crc: string } {
+  const headEnd = at + target.write(`{"seq":${seq},${draft.body},"prev":"${prev}"`, at, "utf8");
+  const crc = hex8(crc32(target.subarray(at, headEnd)));
+  return { end: headEnd + target.write(`${CRC_PREFIX}${crc}"}\n`, headEnd, "latin1"), crc };
+}
+
+/** The full line (with its newline) as a string. */
 export function encodeLine(draft: EventDraft, seq: number, prev: string): { line: string; crc: string } {
-  const head = `{"seq":${seq},${draft.body},"prev":"${prev}"`;
-  const crc = hex8(crc32(head));
-  return { line: `${head}${CRC_PREFIX}${crc}"}\n`, crc };
+  const buf = Buffer.allocUnsafe(maxLineBytes(draft));
+  const { end, crc } = encodeInto(buf, 0, draft, seq, prev);
+  return { line: buf.toString("utf8", 0, end), crc };
 }
 
 export type LineProblemKind = "torn-tail" | "bad-checksum" | "bad-json" | "broken-chain" | "unknown-event";

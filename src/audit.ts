@@ -1,0 +1,116 @@
+/** History and audit: streaming the stored events, verifying journals, and the horizon of an asOf() view. */
+import { decodeTime } from "ulid";
+import { InvalidInput } from "./errors.js";
+import { isKnownEvent, type JournalEvent } from "./events.js";
+import { type JournalBackend, type Problem, type StoredEvent, type StreamName, START } from "./journal/index.js";
+import { describe } from "./validate.js";
+
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A moment given as a Date, epoch milliseconds, an ISO 8601 string, or an event id. */
+export type Instant = Date | number | string;
+
+/** The cut an asOf() view makes: events up to `ts`; in the stream holding the named event, exactly up to it. */
+export interface Horizon {
+  ts: string;
+  stream?: StreamName;
+  seq?: number;
+}
+
+export function includes(horizon: Horizon, stream: StreamName, event: StoredEvent): boolean {
+  return horizon.stream === stream ? event.seq <= horizon.seq! : event.ts <= horizon.ts;
+}
+
+/** An instant as a canonical ISO string (what every event's `ts` is), or the event id it names. */
+export function parseInstant(argument: string, value: unknown): { ts: string } | { eventId: string } {
+  if (typeof value === "string" && ULID.test(value)) return { eventId: value };
+  const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : typeof value === "string" ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) throw new InvalidInput(argument, `must be a Date, epoch milliseconds, an ISO 8601 time or an event id, got ${describe(value)}`);
+  return { ts: new Date(ms).toISOString() };
+}
+
+/** Resolves an instant to a horizon; an event id is looked up so the cut falls exactly after that event. */
+export async function horizonOf(backend: JournalBackend, instant: { ts: string } | { eventId: string }): Promise<Horizon> {
+  if ("ts" in instant) return instant;
+  for (const stream of await backend.list()) {
+    for await (const event of readStream(backend, stream, "skip")) {
+      if (event.id === instant.eventId) return { ts: event.ts, stream, seq: event.seq };
+    }
+  }
+  // Not stored (yet): its id still says when it was made.
+  return { ts: new Date(decodeTime(instant.eventId)).toISOString() };
+}
+
+/** A stream's events, exactly as stored, read in bounded chunks. */
+export async function* readStream(backend: JournalBackend, stream: StreamName, onCorrupt: "throw" | "skip"): AsyncGenerator<StoredEvent> {
+  const journal = backend.open(stream);
+  let position = START;
+  for (;;) {
+    const chunk = await journal.read(position, { onCorrupt, maxBytes: CHUNK_BYTES });
+    yield* chunk.events;
+    position = chunk.end;
+    if (chunk.atEnd) return;
+  }
+}
+
+export interface EventFilter {
+  runId?: string;
+  since?: string;
+  until?: string;
+}
+
+/**
+ * Events of several streams, each in journal order; with more than one stream they are merged by
+ * timestamp (ties keep the order of `streams`), so a whole store reads as one history.
+ */
+export async function* mergedEvents(backend: JournalBackend, streams: readonly StreamName[], filter: EventFilter, onCorrupt: "throw" | "skip"): AsyncGenerator<JournalEvent> {
+  const keep = (e: StoredEvent) =>
+    (filter.since === undefined || e.ts >= filter.since) &&
+    (filter.until === undefined || e.ts <= filter.until) &&
+    (filter.runId === undefined || (e.data as { runId?: string; sourceRunId?: string }).runId === filter.runId || (e.data as { sourceRunId?: string }).sourceRunId === filter.runId);
+  const sources = streams.map((s) => readStream(backend, s, onCorrupt));
+  const heads: Array<StoredEvent | undefined> = [];
+  const advance = async (i: number) => {
+    for (;;) {
+      const next = await sources[i]!.next();
+      if (next.done) return (heads[i] = undefined);
+      if (keep(next.value)) return (heads[i] = next.value);
+    }
+  };
+  for (let i = 0; i < sources.length; i++) await advance(i);
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) if (heads[i] && (best < 0 || heads[i]!.ts < heads[best]!.ts)) best = i;
+    if (best < 0) return;
+    yield heads[best] as JournalEvent;
+    await advance(best);
+  }
+}
+
+export interface VerifyReport {
+  /** True when no journal has a problem other than a torn tail (which readers ignore and the next append repairs). */
+  ok: boolean;
+  journals: Array<{ file: string; events: number; problems: Problem[] }>;
+}
+
+/** Checks every line of every journal: checksum, JSON, sequence and chain, event type and version. */
+export async function verifyStore(backend: JournalBackend): Promise<VerifyReport> {
+  const journals: VerifyReport["journals"] = [];
+  for (const stream of await backend.list()) {
+    const journal = backend.open(stream);
+    let position = START;
+    let events = 0;
+    const problems: Problem[] = [];
+    for (;;) {
+      const chunk = await journal.read(position, { onCorrupt: "skip", accepts: isKnownEvent, maxBytes: CHUNK_BYTES });
+      events += chunk.events.length;
+      problems.push(...chunk.problems);
+      if (chunk.tornTail) problems.push(chunk.tornTail);
+      position = chunk.end;
+      if (chunk.atEnd) break;
+    }
+    journals.push({ file: journal.name, events, problems });
+  }
+  return { ok: journals.every((j) => j.problems.every((p) => p.kind === "torn-tail")), journals };
+}
