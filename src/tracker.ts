@@ -104,6 +104,10 @@ export interface EventsQuery {
 export class RuneLog {
   /** The folder that holds `.runelog/`. */
   readonly path: string;
+  /** The absolute path of the store, `<path>/.runelog`. */
+  get storeDir(): string {
+    return this.paths.root;
+  }
   private readonly paths: StorePaths;
   private readonly options: RuneLogOptions;
   private readonly backend: JournalBackend;
@@ -256,6 +260,18 @@ export class RuneLog {
     return this.enter(new ActiveRun(this.sink, runId, run.experimentId), fn);
   }
 
+  /**
+   * The active run; in a sweep trial (RUNELOG_RUN_ID set) with none active yet, resumes the run its
+   * runner created and makes it active for this process. Throws NoActiveRun otherwise.
+   */
+  async currentRun(): Promise<ActiveRun> {
+    const active = this.activeRun();
+    if (active) return active;
+    const handedOver = process.env.RUNELOG_RUN_ID;
+    if (!handedOver) throw new NoActiveRun("currentRun");
+    return this.resumeRun(handedOver);
+  }
+
   /** The run that tracker-level logging calls use here, or null. */
   activeRun(): ActiveRun | null {
     return this.context.getStore() ?? this.started.at(-1) ?? null;
@@ -396,6 +412,16 @@ export class RuneLog {
     const key = o.sortBy === undefined ? "version" : validate.oneOf("sortBy", o.sortBy, VERSION_SORT_KEYS);
     const ascending = o.ascending === undefined ? false : validate.boolean("ascending", o.ascending);
     return modelVersions((await this.registryState()).models[modelName], key, ascending);
+  }
+
+  /** Loads a model a run logged with logModel (or a logged file's bytes), without registering it. */
+  async loadModel(runId: string, artifactName: string, options?: { serializer?: ModelSerializer }): Promise<unknown> {
+    validate.identifier("runId", runId);
+    validate.name("artifactName", artifactName);
+    const serializer = checkSerializer(validate.optionsObject("options", options).serializer);
+    const artifact = (await this.requireRun(runId)).artifacts[artifactName];
+    if (!artifact) throw new ArtifactNotFound(artifactName, `run ${runId} has no artifact of that name`);
+    return deserializeModel(await readBlob(this.paths, artifact.sha256), artifact.model, serializer);
   }
 
   /** Loads a registered model: `version` is a number, "latest" (the highest) or "@alias". */
