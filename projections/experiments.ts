@@ -1,5 +1,5 @@
 /** The experiment catalogue: which experiments exist, their names, and the last id handed out. */
-import type { Projection } from "./fold.js";
+import { dict, type Projection } from "./fold.js";
 
 export interface ExperimentRecord {
   experimentId: string;
@@ -16,7 +16,7 @@ export interface CatalogState {
 
 export const catalogProjection: Projection<CatalogState> = {
   name: "catalog",
-  initial: () => ({ experiments: {}, lastId: -1 }),
+  initial: () => ({ experiments: dict(), lastId: -1 }),
   evolve(state, event) {
     switch (event.type) {
       case "ExperimentCreated": {

@@ -19,6 +19,15 @@ export function fold<S>(projection: Projection<S>, state: S, events: readonly Jo
   }) as S;
 }
 
+/**
+ * A record keyed by user-chosen names (run ids, model names, tags…). It has no prototype, so a name
+ * like "constructor" or "hasOwnProperty" is just a key, never a built-in.
+ */
+export function dict<T>(from?: Readonly<Record<string, T>>): Record<string, T> {
+  const d = Object.create(null) as Record<string, T>;
+  return from ? Object.assign(d, from) : d;
+}
+
 /** Replays events from the initial state. */
 export function replay<S>(projection: Projection<S>, events: readonly JournalEvent[]): S {
   return fold(projection, projection.initial(), events);

@@ -1,4 +1,4 @@
-export { fold, replay, type Projection } from "./fold.js";
+export { dict, fold, replay, type Projection } from "./fold.js";
 export { catalogProjection, findLiveExperiment, liveExperiments, type CatalogState, type ExperimentRecord } from "./experiments.js";
 export { runsProjection, type ExperimentRunsState, type RunState, type ArtifactRecord } from "./runs.js";
 export { registryProjection, modelVersions, versionView, VERSION_SORT_KEYS, type RegistryState, type ModelRecord, type VersionRecord, type ModelVersionView } from "./registry.js";

@@ -1,6 +1,6 @@
 /** The model registry: models, their gap-free versions, version tags and aliases. */
 import type { ModelFormat } from "../src/events.js";
-import type { Projection } from "./fold.js";
+import { dict, type Projection } from "./fold.js";
 import { sortBy } from "./sort.js";
 
 export interface VersionRecord {
@@ -34,14 +34,14 @@ export interface ModelVersionView extends Omit<VersionRecord, "sha256" | "size" 
 
 export const registryProjection: Projection<RegistryState> = {
   name: "registry",
-  initial: () => ({ models: {} }),
+  initial: () => ({ models: dict() }),
   evolve(state, event) {
     switch (event.type) {
       case "ModelVersionRegistered": {
         const d = event.data;
-        const model = (state.models[d.modelName] ??= { name: d.modelName, versions: {}, lastVersion: 0, aliases: {} });
+        const model = (state.models[d.modelName] ??= { name: d.modelName, versions: dict(), lastVersion: 0, aliases: dict() });
         if (model.versions[d.version]) return; // a version is registered once
-        model.versions[d.version] = { ...d, tags: { ...d.tags }, registeredAt: event.ts };
+        model.versions[d.version] = { ...d, tags: dict(d.tags), registeredAt: event.ts };
         model.lastVersion = Math.max(model.lastVersion, Number(d.version));
         return;
       }

@@ -1,6 +1,6 @@
 /** The runs of one experiment journal: status, params, tags, latest metrics, metric history, artifacts. */
 import { decodeNumber, type EnvMeta, type GitMeta, type ModelFormat, type RunStatus } from "../src/events.js";
-import type { Projection } from "./fold.js";
+import { dict, type Projection } from "./fold.js";
 import { MetricLog } from "./series.js";
 
 export interface ArtifactRecord {
@@ -36,7 +36,7 @@ export interface ExperimentRunsState {
 
 export const runsProjection: Projection<ExperimentRunsState> = {
   name: "runs",
-  initial: () => ({ runs: {} }),
+  initial: () => ({ runs: dict() }),
   evolve(state, event) {
     if (event.type === "RunStarted") {
       const d = event.data;
@@ -50,11 +50,11 @@ export const runsProjection: Projection<ExperimentRunsState> = {
         endTime: null,
         pid: d.pid,
         host: d.host,
-        params: {},
-        tags: { ...d.tags },
+        params: dict(),
+        tags: dict(d.tags),
         metricLog: new MetricLog(),
         metricCount: 0,
-        artifacts: {},
+        artifacts: dict(),
         git: d.git,
         env: d.env,
       };

@@ -38,33 +38,37 @@ export class ActiveRun {
   }
 
   logParam(key: string, value: unknown): Promise<void> {
-    validate.key("key", key);
-    validate.jsonValue("value", value);
-    return this.log("ParamsLogged", { runId: this.runId, params: Object.fromEntries([[key, value]]) });
+    return settled(() => {
+      validate.key("key", key);
+      validate.jsonValue("value", value);
+      return this.log("ParamsLogged", { runId: this.runId, params: Object.fromEntries([[key, value]]) });
+    });
   }
 
   logParams(params: Record<string, unknown>): Promise<void> {
-    validate.params("params", params);
-    return this.log("ParamsLogged", { runId: this.runId, params });
+    return settled(() => this.log("ParamsLogged", { runId: this.runId, params: validate.params("params", params) }));
   }
 
   logMetric(key: string, value: number, options?: MetricOptions): Promise<void> {
-    validate.key("key", key);
-    validate.metricValue("value", value);
-    const { step, timestamp } = metricOptions(options);
-    return this.log("MetricsLogged", { runId: this.runId, metrics: Object.fromEntries([[key, encodeNumber(value)]]), step, timestamp });
+    return settled(() => {
+      validate.key("key", key);
+      validate.metricValue("value", value);
+      const { step, timestamp } = metricOptions(options);
+      return this.log("MetricsLogged", { runId: this.runId, metrics: Object.fromEntries([[key, encodeNumber(value)]]), step, timestamp });
+    });
   }
 
   logMetrics(metrics: Record<string, number>, options?: MetricOptions): Promise<void> {
-    validate.metrics("metrics", metrics);
-    const { step, timestamp } = metricOptions(options);
-    const encoded = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, encodeNumber(v)]));
-    return this.log("MetricsLogged", { runId: this.runId, metrics: encoded, step, timestamp });
+    return settled(() => {
+      validate.metrics("metrics", metrics);
+      const { step, timestamp } = metricOptions(options);
+      const encoded = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, encodeNumber(v)]));
+      return this.log("MetricsLogged", { runId: this.runId, metrics: encoded, step, timestamp });
+    });
   }
 
   setTags(tags: Record<string, string>): Promise<void> {
-    validate.stringRecord("tags", tags);
-    return this.log("TagsSet", { runId: this.runId, tags });
+    return settled(() => this.log("TagsSet", { runId: this.runId, tags: validate.stringRecord("tags", tags) }));
   }
 
   /** Copies a file into the store (by content hash) and records it under `name` (default: the file's name). */
@@ -98,6 +102,19 @@ export class ActiveRun {
 
   private log<T extends EventType>(type: T, data: EventMap[T]): Promise<void> {
     return this.sink.append(this.experimentId, type, data);
+  }
+}
+
+/**
+ * Runs a promise-returning call so that an error thrown before its promise exists (bad input)
+ * rejects the promise instead of throwing: `run.logMetric(…).catch(…)` sees every failure. Not an
+ * async function, so the caller gets the group-commit promise itself with no extra wrapping.
+ */
+export function settled(call: () => Promise<void>): Promise<void> {
+  try {
+    return call();
+  } catch (err) {
+    return Promise.reject(err);
   }
 }
 

@@ -19,7 +19,7 @@ import { DEFAULT_LOCK_OPTIONS, FileJournalBackend, isConflict, type JournalBacke
 import { entryScript, envMeta, gitMeta, HOST, isProcessAlive } from "./meta.js";
 import { checkSerializer, deserializeModel, type ModelSerializer } from "./models.js";
 import { Projector } from "./projector.js";
-import { ActiveRun, type LogModelOptions, type MetricOptions, type RunSink } from "./run.js";
+import { ActiveRun, type LogModelOptions, type MetricOptions, type RunSink, settled } from "./run.js";
 import { linkBlob, readBlob, release, storeBytesAt, storeFileAt } from "./store/artifacts.js";
 import { StorePaths } from "./store/paths.js";
 import * as validate from "./validate.js";
@@ -278,25 +278,25 @@ export class RuneLog {
   }
 
   logParam(key: string, value: unknown): Promise<void> {
-    return this.requireActive("logParam").logParam(key, value);
+    return settled(() => this.requireActive("logParam").logParam(key, value));
   }
   logParams(params: Record<string, unknown>): Promise<void> {
-    return this.requireActive("logParams").logParams(params);
+    return settled(() => this.requireActive("logParams").logParams(params));
   }
   logMetric(key: string, value: number, options?: MetricOptions): Promise<void> {
-    return this.requireActive("logMetric").logMetric(key, value, options);
+    return settled(() => this.requireActive("logMetric").logMetric(key, value, options));
   }
   logMetrics(metrics: Record<string, number>, options?: MetricOptions): Promise<void> {
-    return this.requireActive("logMetrics").logMetrics(metrics, options);
+    return settled(() => this.requireActive("logMetrics").logMetrics(metrics, options));
   }
   setTags(tags: Record<string, string>): Promise<void> {
-    return this.requireActive("setTags").setTags(tags);
+    return settled(() => this.requireActive("setTags").setTags(tags));
   }
   logArtifact(localPath: string, options?: { name?: string }): Promise<void> {
-    return this.requireActive("logArtifact").logArtifact(localPath, options);
+    return settled(() => this.requireActive("logArtifact").logArtifact(localPath, options));
   }
   logModel(model: unknown, name: string, options?: LogModelOptions): Promise<void> {
-    return this.requireActive("logModel").logModel(model, name, options);
+    return settled(() => this.requireActive("logModel").logModel(model, name, options));
   }
 
   async getRunTags(runId?: string): Promise<Record<string, string>> {

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { copyFile, link, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, copyFile, link, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
@@ -51,6 +51,8 @@ export async function putBytes(paths: StorePaths, bytes: Uint8Array): Promise<Bl
 
 async function settle(paths: StorePaths, temp: string, ref: BlobRef): Promise<BlobRef> {
   const target = paths.blob(ref.sha256);
+  // Every run and registered version that holds these bytes shares this inode: make it read-only.
+  await chmod(temp, 0o444);
   await mkdir(dirname(target), { recursive: true });
   await rename(temp, target); // same bytes if it existed: replacing it changes nothing
   return ref;
