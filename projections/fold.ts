@@ -6,6 +6,11 @@ export interface Projection<S> {
   readonly name: string;
   initial(): S;
   evolve(state: Draft<S>, event: JournalEvent): void;
+  /**
+   * For projections worth snapshotting: the state as structured-clone data and back. Bump
+   * `version` whenever the state's shape changes: a snapshot of another version is ignored.
+   */
+  snapshot?: { version: number; save(state: S): unknown; load(data: unknown): S };
 }
 
 // Views are copied out of states, so freezing buys nothing and costs a walk of every new object.

@@ -1,7 +1,7 @@
 /** The runs of one experiment journal: status, params, tags, latest metrics, metric history, artifacts. */
 import { decodeNumber, type EnvMeta, type GitMeta, type ModelFormat, type RunStatus } from "../src/events.js";
 import { dict, type Projection } from "./fold.js";
-import { MetricLog } from "./series.js";
+import { MetricLog, type PlainMetricLog } from "./series.js";
 
 export interface ArtifactRecord {
   sha256: string;
@@ -98,5 +98,17 @@ export const runsProjection: Projection<ExperimentRunsState> = {
         return;
       }
     }
+  },
+  snapshot: {
+    version: 1,
+    save: (state) =>
+      Object.values(state.runs).map((run) => ({ ...run, params: { ...run.params }, tags: { ...run.tags }, artifacts: { ...run.artifacts }, metricLog: run.metricLog.toPlain(run.metricCount) })),
+    load(data) {
+      const runs = dict<RunState>();
+      for (const r of data as Array<Omit<RunState, "metricLog"> & { metricLog: PlainMetricLog }>) {
+        runs[r.runId] = { ...r, params: dict(r.params), tags: dict(r.tags), artifacts: dict(r.artifacts), metricLog: MetricLog.fromPlain(r.metricLog) };
+      }
+      return { runs };
+    },
   },
 };

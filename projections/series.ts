@@ -17,7 +17,7 @@ class Column {
   data: Float64Array = new Float64Array(4);
   push(at: number, v: number): void {
     if (at === this.data.length) {
-      const grown = new Float64Array(this.data.length * 2);
+      const grown = new Float64Array(Math.max(4, this.data.length * 2));
       grown.set(this.data);
       this.data = grown;
     }
@@ -88,6 +88,11 @@ function isLater(step: number, time: number, bestStep: number, bestTime: number)
   return step > bestStep || (step === bestStep && time >= bestTime);
 }
 
+export interface PlainMetricLog {
+  length: number;
+  series: Array<{ key: string; latest: number; values: Float64Array; steps: Float64Array; times: Float64Array; order: Float64Array }>;
+}
+
 export class MetricLog {
   private readonly series = new Map<string, KeySeries>();
   /** Points appended so far, over all keys. */
@@ -130,6 +135,38 @@ export class MetricLog {
     const out = new Array<MetricPoint>(n);
     for (let i = 0; i < n; i++) out[i] = s.point(i);
     return out;
+  }
+
+  /** The first `count` points as plain data (typed arrays trimmed to length), for a snapshot. */
+  toPlain(count: number): PlainMetricLog {
+    const log = count === this.length ? this : this.fork(count);
+    return {
+      length: log.length,
+      series: [...log.series].map(([key, s]) => ({
+        key,
+        latest: s.latest,
+        values: s.values.data.slice(0, s.length),
+        steps: s.steps.data.slice(0, s.length),
+        times: s.times.data.slice(0, s.length),
+        order: s.order.data.slice(0, s.length),
+      })),
+    };
+  }
+
+  static fromPlain(plain: PlainMetricLog): MetricLog {
+    const log = new MetricLog();
+    log.length = plain.length;
+    for (const p of plain.series) {
+      const s = new KeySeries();
+      s.length = p.values.length;
+      s.latest = p.latest;
+      s.values.data = p.values;
+      s.steps.data = p.steps;
+      s.times.data = p.times;
+      s.order.data = p.order;
+      log.series.set(p.key, s);
+    }
+    return log;
   }
 
   keys(count: number): string[] {

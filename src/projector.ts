@@ -4,7 +4,19 @@
  */
 import { fold, type Projection } from "../projections/fold.js";
 import { isKnownEvent, type JournalEvent, upcast } from "./events.js";
-import { type Journal, type Position, type Problem, START, type StoredEvent } from "./journal/index.js";
+import { type Journal, type Position, type Problem, START, type StoredEvent, type StreamName } from "./journal/index.js";
+import type { SnapshotStore } from "./store/snapshots.js";
+
+/** Folding this many journal bytes since the last snapshot makes a new one (at the end of that catch-up). */
+export const SNAPSHOT_AFTER_BYTES = 16 * 1024 * 1024;
+
+export interface ProjectorOptions {
+  onCorrupt: "throw" | "skip";
+  /** Folds only the events it accepts (an asOf() view's horizon); the rest are read past. Such a projector never uses snapshots. */
+  keep?: (event: StoredEvent) => boolean;
+  /** Where this projector loads and saves snapshots of its state, if its projection has them. */
+  snapshots?: { store: SnapshotStore; stream: StreamName };
+}
 
 export interface Snapshot<S> {
   state: S;
@@ -17,14 +29,13 @@ export class Projector<S> {
   /** Damaged lines read past so far (onCorrupt "skip" only). */
   readonly problems: Problem[] = [];
 
-  /**
-   * @param keep folds only the events it accepts (an asOf() view's horizon); the rest are read past.
-   */
+  private started = false;
+  private snapshotOffset = 0;
+
   constructor(
     readonly journal: Journal,
     private readonly projection: Projection<S>,
-    private readonly onCorrupt: "throw" | "skip",
-    private readonly keep?: (event: StoredEvent) => boolean,
+    private readonly options: ProjectorOptions,
   ) {
     this.snapshot = { state: projection.initial(), position: START };
   }
@@ -37,12 +48,42 @@ export class Projector<S> {
   }
 
   private async catchUp(): Promise<Snapshot<S>> {
-    for (;;) {
-      const chunk = await this.journal.read(this.snapshot.position, { onCorrupt: this.onCorrupt, accepts: isKnownEvent });
-      this.problems.push(...chunk.problems);
-      const events = (this.keep ? chunk.events.filter(this.keep) : chunk.events) as JournalEvent[];
-      this.snapshot = { state: fold(this.projection, this.snapshot.state, events.map(upcast)), position: chunk.end };
-      if (chunk.atEnd) return this.snapshot;
+    const { keep, onCorrupt } = this.options;
+    if (!this.started) {
+      this.started = true;
+      await this.loadSnapshot();
     }
+    for (;;) {
+      const chunk = await this.journal.read(this.snapshot.position, { onCorrupt, accepts: isKnownEvent });
+      this.problems.push(...chunk.problems);
+      const events = (keep ? chunk.events.filter(keep) : chunk.events) as JournalEvent[];
+      this.snapshot = { state: fold(this.projection, this.snapshot.state, events.map(upcast)), position: chunk.end };
+      if (chunk.atEnd) break;
+    }
+    if (this.snapshot.position.offset - this.snapshotOffset >= SNAPSHOT_AFTER_BYTES) await this.saveSnapshot();
+    return this.snapshot;
+  }
+
+  private usable() {
+    const { snapshots, keep } = this.options;
+    return snapshots && this.projection.snapshot && !keep ? { ...snapshots, codec: this.projection.snapshot } : null;
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    const use = this.usable();
+    if (!use) return;
+    const found = await use.store.load(use.stream, this.projection.name, use.codec.version);
+    if (!found || !(await this.journal.holds(found.position))) return; // stale or foreign: never trusted
+    this.snapshot = { state: use.codec.load(found.data), position: found.position };
+    this.snapshotOffset = found.position.offset;
+  }
+
+  private async saveSnapshot(): Promise<void> {
+    const use = this.usable();
+    // After reading past damage (onCorrupt "skip") the state is not the journal's: don't keep it.
+    if (!use || this.problems.length > 0) return;
+    const { state, position } = this.snapshot;
+    this.snapshotOffset = position.offset;
+    await use.store.save(use.stream, this.projection.name, use.codec.version, position, use.codec.save(state)).catch(() => {});
   }
 }

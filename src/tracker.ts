@@ -22,6 +22,7 @@ import { Projector } from "./projector.js";
 import { ActiveRun, type LogModelOptions, type MetricOptions, type RunSink, settled } from "./run.js";
 import { linkBlob, readBlob, release, storeBytesAt, storeFileAt } from "./store/artifacts.js";
 import { StorePaths } from "./store/paths.js";
+import { FileSnapshotStore, type SnapshotStore } from "./store/snapshots.js";
 import * as validate from "./validate.js";
 
 export interface RuneLogOptions {
@@ -111,6 +112,7 @@ export class RuneLog {
   private readonly paths: StorePaths;
   private readonly options: RuneLogOptions;
   private readonly backend: JournalBackend;
+  private readonly snapshots: SnapshotStore;
   private readonly onCorrupt: "throw" | "skip";
   /** Set on an asOf() view: the instant asked for, and (once resolved) the cut it makes. */
   private readonly past: ReturnType<typeof parseInstant> | undefined;
@@ -139,6 +141,7 @@ export class RuneLog {
     };
     this.paths = new StorePaths(this.path);
     this.backend = new FileJournalBackend(this.paths, journalOptions);
+    this.snapshots = new FileSnapshotStore(this.paths);
     this.catalog = this.projector("catalog", catalogProjection);
     this.registry = this.projector("registry", registryProjection);
     this.sink = {
@@ -532,9 +535,12 @@ export class RuneLog {
   // ---------------------------------------------------------------- internals
 
   private projector<S>(stream: StreamName, projection: Projection<S>): Projector<S> {
-    // A view of the past folds only what its horizon includes (resolved by init() before any read).
-    const keep = this.past ? (e: StoredEvent) => includes(this.horizon!, stream, e) : undefined;
-    return new Projector(this.backend.open(stream), projection, this.onCorrupt, keep);
+    return new Projector(this.backend.open(stream), projection, {
+      onCorrupt: this.onCorrupt,
+      // A view of the past folds only what its horizon includes (resolved by init() before any read).
+      keep: this.past ? (e: StoredEvent) => includes(this.horizon!, stream, e) : undefined,
+      snapshots: { store: this.snapshots, stream },
+    });
   }
 
   private experiment(experimentId: string): Projector<ExperimentRunsState> {

@@ -39,7 +39,7 @@ export function identifier(argument: string, value: unknown): string {
   return value;
 }
 
-/** A value that round-trips through JSON unchanged: null, booleans, finite numbers, strings, arrays, plain objects. */
+/** A value that round-trips through JSON: null, booleans, finite numbers (-0 reads back as 0), strings, arrays, plain objects. */
 export function jsonValue<T>(argument: string, value: T): T {
   const seen = new Set<object>();
   const walk = (v: unknown, at: string): void => {

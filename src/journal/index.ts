@@ -9,7 +9,7 @@ import type { StorePaths } from "../store/paths.js";
 import type { LockOptions } from "./lock.js";
 import { ConcurrencyConflict, writerFor } from "./append.js";
 import type { EventDraft } from "./line.js";
-import { type Position, type ReadChunk, type ReadOptions, readJournalFile } from "./read.js";
+import { lineEndsAt, type Position, type ReadChunk, type ReadOptions, readJournalFile } from "./read.js";
 
 export { ConcurrencyConflict } from "./append.js";
 export { type EventDraft, type LineProblemKind, type StoredEvent, GENESIS_HASH } from "./line.js";
@@ -26,6 +26,8 @@ export interface Journal {
   append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<void>;
   /** Reads complete, checked events after `from`. */
   read(from: Position, options?: ReadOptions): Promise<ReadChunk>;
+  /** Whether the stream's event ending at `position` is the one recorded there (same seq and hash). */
+  holds(position: Position): Promise<boolean>;
 }
 
 export interface FileJournalOptions {
@@ -91,6 +93,10 @@ export class FileJournal implements Journal {
 
   async read(from: Position, options: ReadOptions = {}): Promise<ReadChunk> {
     return readJournalFile(this.file, from, { displayName: this.name, ...options });
+  }
+
+  async holds(position: Position): Promise<boolean> {
+    return lineEndsAt(this.file, position);
   }
 }
 

@@ -171,3 +171,23 @@ function countLines(fd: number, end: number): number {
   }
   return lines;
 }
+
+/** True when the complete line ending at `position.offset` is the event `position` names (its seq and crc). */
+export function lineEndsAt(file: string, position: Position): boolean {
+  if (position.offset === 0) return position.seq === 0;
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch {
+    return false;
+  }
+  try {
+    if (fstatSync(fd).size < position.offset) return false;
+    const tail = readTail(fd, position.offset, file);
+    return tail.goodSize === position.offset && tail.seq === position.seq && tail.hash === position.hash;
+  } catch {
+    return false; // the line there is damaged
+  } finally {
+    closeSync(fd);
+  }
+}
