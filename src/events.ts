@@ -99,12 +99,24 @@ export function upcast(event: JournalEvent): JournalEvent {
 const nextId = monotonicFactory();
 export const newId = (): string => nextId();
 
+let isoMs = -1;
+let isoText = "";
+/** ISO time of an epoch-ms instant; consecutive events mostly share a millisecond, so the last one is kept. */
+function isoAt(ms: number): string {
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
 /**
  * Turns an event into a journal draft. JSON.stringify runs here, before any lock or I/O, so a value
  * that cannot be serialized fails the call without touching a file.
  */
-export function draft<T extends EventType>(type: T, data: EventMap[T], at: Date = new Date()): EventDraft {
-  return { body: `"v":${SCHEMA_VERSION},"id":"${nextId(at.getTime())}","ts":"${at.toISOString()}","type":"${type}","data":${JSON.stringify(data)}` };
+export function draft<T extends EventType>(type: T, data: EventMap[T], at: Date | number = Date.now()): EventDraft {
+  const ms = typeof at === "number" ? at : at.getTime();
+  return { body: `"v":${SCHEMA_VERSION},"id":"${nextId(ms)}","ts":"${isoAt(ms)}","type":"${type}","data":${JSON.stringify(data)}` };
 }
 
 export function encodeNumber(value: number): EncodedNumber {

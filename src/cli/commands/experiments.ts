@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { Command, Option } from "commander";
 import type { ColumnTable } from "arquero";
 import { ExperimentNotFound, type RuneLog } from "../../index.js";
-import { confirm, CliError, globals, openTracker, printJson } from "../context.js";
+import { confirm, globals, openTracker, printJson } from "../context.js";
 import { fields, formatTime, plural, table, toJson } from "../format.js";
 import { Progress } from "../progress.js";
 
@@ -97,7 +97,7 @@ export function experimentsCommand(): Command {
 
 export async function findExperiment(tracker: RuneLog, nameOrId: string): Promise<{ experimentId: string; name: string; createdAt: string }> {
   const all = await tracker.listExperiments();
-  const found = all.find((e) => e.name === nameOrId) ?? all.find((e) => e.experimentId === nameOrId);
+  const found = all.find((e) => e.experimentId === nameOrId) ?? all.find((e) => e.name === nameOrId); // an id wins, as in the library
   if (!found) throw new ExperimentNotFound(nameOrId);
   return found;
 }
