@@ -81,6 +81,7 @@ export interface StartRunOptions {
   tags?: Record<string, string>;
 }
 
+const TRACKER_OPTIONS = ["path", "fsync", "lockStaleMs", "lockTimeoutMs", "onCorrupt"];
 const START_RUN_OPTIONS = ["experimentName", "experimentId", "logGitMeta", "logEnv", "logCode", "tags"];
 const RUN_SORT_KEYS = ["runId", "status", "startTime", "endTime"] as const;
 const DEFAULT_EXPERIMENT: Experiment & { experimentId: "0" } = { experimentId: "0", name: "Default", createdAt: "" };
@@ -128,6 +129,7 @@ export class RuneLog {
 
   constructor(pathOrOptions: string | RuneLogOptions = {}) {
     const o: InternalOptions = typeof pathOrOptions === "string" ? { path: pathOrOptions } : validate.optionsObject("options", pathOrOptions);
+    for (const k of Object.keys(o)) if (!TRACKER_OPTIONS.includes(k)) throw new InvalidInput(`options.${k}`, `is not an option of RuneLog (${TRACKER_OPTIONS.join(", ")})`);
     this.options = { ...o };
     this.past = o[PAST];
     this.path = o.path === undefined ? "." : validate.path("path", o.path);
