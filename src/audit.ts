@@ -22,6 +22,11 @@ export function includes(horizon: Horizon, stream: StreamName, event: StoredEven
   return horizon.stream === stream ? event.seq <= horizon.seq! : event.ts <= horizon.ts;
 }
 
+/** Whether an event is at or after a horizon (the mirror of includes, for `since`). */
+export function reaches(horizon: Horizon, stream: StreamName, event: StoredEvent): boolean {
+  return horizon.stream === stream ? event.seq >= horizon.seq! : event.ts >= horizon.ts;
+}
+
 /** An instant as a canonical ISO string (what every event's `ts` is), or the event id it names. */
 export function parseInstant(argument: string, value: unknown): { ts: string } | { eventId: string } {
   if (typeof value === "string" && ULID.test(value)) return { eventId: value };
@@ -47,7 +52,7 @@ export async function* readStream(backend: JournalBackend, stream: StreamName, o
   const journal = backend.open(stream);
   let position = START;
   for (;;) {
-    const chunk = await journal.read(position, { onCorrupt, maxBytes: CHUNK_BYTES });
+    const chunk = await journal.read(position, { onCorrupt, accepts: isKnownEvent, maxBytes: CHUNK_BYTES });
     yield* chunk.events;
     position = chunk.end;
     if (chunk.atEnd) return;
@@ -56,26 +61,26 @@ export async function* readStream(backend: JournalBackend, stream: StreamName, o
 
 export interface EventFilter {
   runId?: string;
-  since?: string;
-  until?: string;
+  since?: Horizon;
+  until?: Horizon;
 }
 
 /**
- * Events of several streams, each in journal order; with more than one stream they are merged by
+ * Events of several streams (each with the horizon of a view of the past applied, if any), each in journal order; with more than one stream they are merged by
  * timestamp (ties keep the order of `streams`), so a whole store reads as one history.
  */
-export async function* mergedEvents(backend: JournalBackend, streams: readonly StreamName[], filter: EventFilter, onCorrupt: "throw" | "skip"): AsyncGenerator<JournalEvent> {
-  const keep = (e: StoredEvent) =>
-    (filter.since === undefined || e.ts >= filter.since) &&
-    (filter.until === undefined || e.ts <= filter.until) &&
-    (filter.runId === undefined || (e.data as { runId?: string; sourceRunId?: string }).runId === filter.runId || (e.data as { sourceRunId?: string }).sourceRunId === filter.runId);
+export async function* mergedEvents(backend: JournalBackend, streams: readonly StreamName[], filter: EventFilter, onCorrupt: "throw" | "skip", horizon?: Horizon): AsyncGenerator<JournalEvent> {
+  const keep = (stream: StreamName, e: StoredEvent) =>
+    (filter.since === undefined || reaches(filter.since, stream, e)) &&
+    (filter.until === undefined || includes(filter.until, stream, e)) &&
+    (filter.runId === undefined || (e.data as { runId?: string }).runId === filter.runId || (e.data as { sourceRunId?: string }).sourceRunId === filter.runId);
   const sources = streams.map((s) => readStream(backend, s, onCorrupt));
   const heads: Array<StoredEvent | undefined> = [];
   const advance = async (i: number) => {
     for (;;) {
       const next = await sources[i]!.next();
       if (next.done) return (heads[i] = undefined);
-      if (keep(next.value)) return (heads[i] = next.value);
+      if ((!horizon || includes(horizon, streams[i]!, next.value)) && keep(streams[i]!, next.value)) return (heads[i] = next.value);
     }
   };
   for (let i = 0; i < sources.length; i++) await advance(i);

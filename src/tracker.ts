@@ -349,8 +349,11 @@ export class RuneLog {
     const path = this.paths.runArtifact(runId, artifactName);
     const [linked, blob] = await Promise.all([stat(path).catch(() => null), stat(this.paths.blob(artifact.sha256)).catch(() => null)]);
     if (!blob) throw new ArtifactNotFound(artifactName, "its stored bytes are gone");
+    if (linked && linked.ino === blob.ino) return path;
+    // A view of the past writes nothing, so it cannot restore a link released since.
+    if (this.past) throw new ArtifactNotFound(artifactName, "no longer linked in the live store");
     // The link may be missing (a store copied without links) or name a newer artifact of the same name.
-    if (!linked || linked.ino !== blob.ino) await linkBlob(this.paths, artifact.sha256, path);
+    await linkBlob(this.paths, artifact.sha256, path);
     return path;
   }
 
@@ -503,19 +506,22 @@ export class RuneLog {
         await self.init();
         const filter: EventFilter = {
           runId,
-          since: since && (await horizonOf(self.backend, since)).ts,
-          until: until && (await horizonOf(self.backend, until)).ts,
+          since: since && (await horizonOf(self.backend, since)),
+          until: until && (await horizonOf(self.backend, until)),
         };
         let streams: StreamName[];
-        if (experiment !== undefined) streams = [`experiments/${(await self.requireExperiment(experiment, "either")).experimentId}`];
-        else if (runId !== undefined) {
+        if (experiment !== undefined) {
+          // An audit wants deleted experiments too: a live one by id or name first, then any by id.
+          const catalog = await self.catalogState();
+          const exp = findLiveExperiment(catalog, experiment, "either") ?? catalog.experiments[experiment];
+          if (!exp) throw new ExperimentNotFound(experiment);
+          streams = [`experiments/${exp.experimentId}`];
+        } else if (runId !== undefined) {
           const run = await self.findRun(runId);
-          streams = run ? [`experiments/${run.experimentId}`, "registry"] : [];
+          // A deleted run (or one in a deleted experiment) is in some experiment journal still.
+          streams = run ? [`experiments/${run.experimentId}`, "registry"] : (await self.backend.list()).filter((s) => s !== "catalog");
         } else streams = await self.backend.list();
-        for await (const event of mergedEvents(self.backend, streams, filter, self.onCorrupt)) {
-          if (self.horizon && !includes(self.horizon, streamOf(event, streams), event)) continue;
-          yield event;
-        }
+        yield* mergedEvents(self.backend, streams, filter, self.onCorrupt, self.horizon);
       },
     };
   }
@@ -671,13 +677,6 @@ export class RuneLog {
   private artifactLinks(run: RunState): Array<{ path: string; sha256: string }> {
     return Object.entries(run.artifacts).map(([name, a]) => ({ path: this.paths.runArtifact(run.runId, name), sha256: a.sha256 }));
   }
-}
-
-/** The stream an event of `streams` came from: the registry's types are its own; the rest are the experiment's. */
-function streamOf(event: JournalEvent, streams: readonly StreamName[]): StreamName {
-  if (event.type.startsWith("Experiment")) return "catalog";
-  if (event.type.startsWith("Model")) return "registry";
-  return streams.find((s) => s === `experiments/${(event.data as { experimentId?: string }).experimentId}`) ?? streams.find((s) => s.startsWith("experiments/")) ?? "catalog";
 }
 
 const trackers = new Map<string, RuneLog>();

@@ -119,7 +119,11 @@ export class JournalWriter {
       }
       if (length > 0) {
         writeAll(fd, bytes.subarray(0, length));
-        if (this.options.fsync) fsyncSync(fd);
+        if (this.options.fsync) {
+          fsyncSync(fd);
+          // A new journal's name must survive a power loss too: sync the folders that list it.
+          if (known.size === 0) for (const dir of [dirname(this.file), dirname(dirname(this.file))]) syncDir(dir);
+        }
         known = { size: known.size + length, ino: st.ino, seq, hash };
       }
       this.known = known;
@@ -138,6 +142,15 @@ function newGroup(expectedSeq: number | undefined): Group {
     reject = rej;
   });
   return { drafts: [], expectedSeq, promise, resolve, reject };
+}
+
+function syncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function writeAll(fd: number, bytes: Buffer): void {

@@ -1,0 +1,288 @@
+/**
+ * Test-side helpers for the fault specs (crash, stale-lock, killed-run); not a worker itself.
+ *
+ * - `Children`: spawns the compiled worker scripts, parses their JSON stdout, and SIGKILLs every
+ *   child it started (`killAll`, for afterEach), so a failing test leaves no process behind.
+ * - `readRawJournal`: an independent parser of a journal file's bytes (its own CRC-32 table, not
+ *   runelog's reader) that checks every line's checksum, sequence and chain.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/** dist/test/workers/<name>.js, relative to this file whether it runs as source (jest) or compiled. */
+export function workerScript(testDir: string, name: string): string {
+  const script = resolve(testDir, "..", "dist", "test", "workers", `${name}.js`);
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npx tsc\` first`);
+  return script;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------ child processes
+
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  messages: any[];
+  stderr: () => string;
+  /** Resolves with the first message satisfying `pred`; rejects when the child exits first or after `timeoutMs`. */
+  waitFor(pred: (m: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** Resolves once the child has exited and been reaped (its pid is gone). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  alive(): boolean;
+}
+
+export class Children {
+  private readonly all = new Set<Child>();
+
+  start(script: string, args: string[], env?: NodeJS.ProcessEnv): Child {
+    const proc = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+    if (proc.pid === undefined) throw new Error(`could not start ${script}`);
+    const messages: any[] = [];
+    const waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
+    let err = "";
+    let buffered = "";
+    let isAlive = true;
+    proc.stdout!.setEncoding("utf8");
+    proc.stdout!.on("data", (chunk: string) => {
+      buffered += chunk;
+      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+        const text = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        let msg: any;
+        try {
+          msg = JSON.parse(text);
+        } catch {
+          continue;
+        }
+        messages.push(msg);
+        for (let i = waiters.length - 1; i >= 0; i--) {
+          if (waiters[i]!.pred(msg)) {
+            waiters[i]!.resolve(msg);
+            waiters.splice(i, 1);
+          }
+        }
+      }
+    });
+    proc.stderr!.setEncoding("utf8");
+    proc.stderr!.on("data", (chunk: string) => (err += chunk));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
+      // "exit" comes after the child was reaped (libuv's SIGCHLD handler waits for it).
+      proc.on("exit", (code, signal) => {
+        isAlive = false;
+        res({ code, signal });
+      });
+    });
+    const child: Child = {
+      proc,
+      pid: proc.pid,
+      messages,
+      stderr: () => err,
+      exited,
+      alive: () => isAlive,
+      waitFor(pred, timeoutMs = 30_000) {
+        const hit = messages.find(pred);
+        if (hit !== undefined) return Promise.resolve(hit);
+        return new Promise((res, rej) => {
+          const timer = setTimeout(() => rej(new Error(`worker ${proc.pid} did not say the expected thing within ${timeoutMs} ms; stderr:\n${err}`)), timeoutMs);
+          const waiter = {
+            pred,
+            resolve: (m: any) => {
+              clearTimeout(timer);
+              res(m);
+            },
+          };
+          waiters.push(waiter);
+          void exited.then(({ code, signal }) => {
+            const i = waiters.indexOf(waiter);
+            if (i < 0) return;
+            waiters.splice(i, 1);
+            clearTimeout(timer);
+            rej(new Error(`worker ${proc.pid} exited (${code ?? signal}) before saying the expected thing; stderr:\n${err}`));
+          });
+        });
+      },
+    };
+    this.all.add(child);
+    void exited.then(() => this.all.delete(child));
+    return child;
+  }
+
+  /** SIGKILLs the child and waits until it is reaped. */
+  async kill(child: Child): Promise<void> {
+    if (child.alive()) child.proc.kill("SIGKILL");
+    await child.exited;
+  }
+
+  /** SIGKILLs every child still alive and waits for each to be reaped. */
+  async killAll(): Promise<void> {
+    await Promise.all([...this.all].map((c) => this.kill(c)));
+  }
+}
+
+// ------------------------------------------------------------------ raw journal bytes
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32Hex(bytes: Uint8Array): string {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, "0");
+}
+
+export interface RawLine {
+  seq: number;
+  id: string;
+  ts: string;
+  type: string;
+  data: any;
+  prev: string;
+  crc: string;
+}
+
+export interface RawCheck {
+  events: RawLine[];
+  /** Bytes after the last newline. */
+  tailBytes: number;
+  /** Every violation, as "line N: …"; empty for a healthy journal. */
+  problems: string[];
+}
+
+const CRC_MARK = Buffer.from(',"crc":"', "latin1");
+
+/** Every line must parse, carry the CRC-32 of its bytes before `,"crc":`, have seq = its line number, and prev = the crc before it. */
+export function readRawJournal(file: string): RawCheck {
+  const buf = readFileSync(file);
+  const events: RawLine[] = [];
+  const problems: string[] = [];
+  let pos = 0;
+  let n = 0;
+  let prev = "00000000";
+  while (pos < buf.length) {
+    const nl = buf.indexOf(10, pos);
+    if (nl < 0) break;
+    n++;
+    const line = buf.subarray(pos, nl);
+    pos = nl + 1;
+    let ev: RawLine;
+    try {
+      ev = JSON.parse(line.toString("utf8"));
+    } catch {
+      problems.push(`line ${n}: unparseable: ${JSON.stringify(line.toString("utf8").slice(0, 120))}`);
+      continue;
+    }
+    const mark = line.lastIndexOf(CRC_MARK);
+    if (mark < 0 || !line.subarray(mark).toString("latin1").match(/^,"crc":"[0-9a-f]{8}"\}$/)) problems.push(`line ${n}: no crc suffix`);
+    else if (crc32Hex(line.subarray(0, mark)) !== ev.crc) problems.push(`line ${n}: crc ${ev.crc} does not match its bytes`);
+    if (ev.seq !== n) problems.push(`line ${n}: seq ${ev.seq}`);
+    if (ev.prev !== prev) problems.push(`line ${n}: prev ${ev.prev}, the line before has crc ${prev}`);
+    prev = ev.crc;
+    events.push(ev);
+  }
+  return { events, tailBytes: buf.length - pos, problems };
+}
+
+// ------------------------------------------------------------------ crash-writer acknowledgements
+
+/** What a crash-writer acknowledged: its run (once startRun resolved) and every counter whose promise resolved. A torn last line is no acknowledgement. */
+export function readAcks(file: string): { runId: string | null; counters: number[] } {
+  if (!existsSync(file)) return { runId: null, counters: [] };
+  const lines = readFileSync(file, "utf8").split("\n");
+  lines.pop(); // "" after the last newline, or a line the kill cut short
+  let runId: string | null = null;
+  const counters: number[] = [];
+  for (const line of lines) {
+    if (line.startsWith("run ")) runId = line.slice(4);
+    else counters.push(Number(line));
+  }
+  return { runId, counters };
+}
+
+export interface WriterRecord {
+  id: number;
+  ackFile: string;
+  /** Counters whose calls rejected (tolerant writers report them). */
+  failed?: number[];
+}
+
+/**
+ * Holds the journal's events against what crash-writers acknowledged. For each writer, the
+ * counters found (a metric's step, or the number in a param key "c<n>"; the value must be
+ * id * 1e6 + counter) must rise strictly — each event once, in call order — and run 0, 1, 2 … with
+ * no hole except calls that rejected, which must not be there at all; every acknowledged counter
+ * must be there. Returns every violation as text (empty: all good) and how many acks were checked.
+ */
+export function checkWriters(events: RawLine[], writers: WriterRecord[]): { problems: string[]; acked: number } {
+  const problems: string[] = [];
+  const byRun = new Map<string, number>();
+  const found = new Map<number, { runId: string; counters: number[] }>();
+  for (const e of events) {
+    if (e.type === "RunStarted" && e.data?.tags?.writer !== undefined) {
+      const w = Number(e.data.tags.writer);
+      if (found.has(w)) problems.push(`writer ${w}: a second RunStarted at seq ${e.seq}`);
+      byRun.set(e.data.runId, w);
+      found.set(w, { runId: e.data.runId, counters: [] });
+      continue;
+    }
+    const w = byRun.get(e.data?.runId);
+    if (w === undefined) continue;
+    let c: number;
+    let value: unknown;
+    if (e.type === "MetricsLogged") {
+      c = e.data.step;
+      value = e.data.metrics.v;
+    } else if (e.type === "ParamsLogged") {
+      const keys = Object.keys(e.data.params).filter((k) => /^c\d+$/.test(k));
+      if (keys.length !== 1) {
+        problems.push(`seq ${e.seq}: a param event without one counter key`);
+        continue;
+      }
+      c = Number(keys[0]!.slice(1));
+      value = e.data.params[keys[0]!];
+    } else {
+      problems.push(`seq ${e.seq}: unexpected ${e.type} in writer ${w}'s run`);
+      continue;
+    }
+    if (value !== w * 1e6 + c) problems.push(`seq ${e.seq}: writer ${w} counter ${c} carries ${String(value)}`);
+    found.get(w)!.counters.push(c);
+  }
+  let acked = 0;
+  for (const w of writers) {
+    const acks = readAcks(w.ackFile);
+    const mine = found.get(w.id);
+    const failed = new Set(w.failed ?? []);
+    if (acks.runId !== null && mine?.runId !== acks.runId) problems.push(`writer ${w.id}: acknowledged run ${acks.runId} is not in the journal`);
+    const present = mine?.counters ?? [];
+    for (let i = 1; i < present.length; i++) {
+      if (present[i]! <= present[i - 1]!) problems.push(`writer ${w.id}: counter ${present[i]} after ${present[i - 1]} (repeated or out of order)`);
+    }
+    const have = new Set(present);
+    const top = present.length === 0 ? -1 : Math.max(...present);
+    for (let c = 0; c <= top; c++) {
+      if (failed.has(c) && have.has(c)) problems.push(`writer ${w.id}: counter ${c} rejected, yet it is in the journal`);
+      if (!failed.has(c) && !have.has(c)) problems.push(`writer ${w.id}: counter ${c} missing before ${top} (a hole)`);
+    }
+    if (new Set(acks.counters).size !== acks.counters.length) problems.push(`writer ${w.id}: a counter acknowledged twice`);
+    for (const c of acks.counters) if (!have.has(c)) problems.push(`writer ${w.id}: acknowledged counter ${c} is not in the journal`);
+    acked += acks.counters.length;
+  }
+  return { problems, acked };
+}
