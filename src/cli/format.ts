@@ -30,7 +30,9 @@ export function visibleLength(text: string): number {
 
 /** Cuts `text` to `width` code points, marking the cut with "…" (at the end, or at the start for ids whose tail matters). */
 export function truncate(text: string, width: number, from: "end" | "start" = "end"): string {
-  const chars = [...text];
+  if (visibleLength(text) <= width) return text;
+  // eslint-disable-next-line no-control-regex
+  const chars = [...text.replace(/\x1b\[[0-9;]*m/g, "")]; // a cut text loses its colour rather than leave an escape open
   if (chars.length <= width) return text;
   if (width <= 0) return "";
   if (width === 1) return "…";
@@ -87,7 +89,10 @@ export function table(columns: Column[], rows: string[][], options: { width?: nu
       .trimEnd();
   const out = [line(columns.map((c) => c.header), true), ...rows.map((r) => line(r, false))];
   const hidden = columns.length - shown.length;
-  if (hidden > 0) out.push(style.dim(`(${hidden} more column${hidden === 1 ? "" : "s"} not shown: ${columns.slice(shown.length).map((c) => c.header).join(", ")}; widen the terminal or use --json)`));
+  if (hidden > 0) {
+    const note = `(--json shows all; ${hidden} more column${hidden === 1 ? "" : "s"}: ${columns.slice(shown.length).map((c) => c.header).join(", ")})`;
+    out.push(style.dim(Number.isFinite(width) ? truncate(note, width) : note));
+  }
   return out.join("\n");
 }
 
@@ -98,7 +103,7 @@ export function fields(pairs: Array<[string, string]>, indent = ""): string {
   return pairs
     .map(([k, v]) => {
       const room = width - indent.length - keyWidth - GAP.length;
-      return `${indent}${style.dim(k.padEnd(keyWidth))}${GAP}${Number.isFinite(room) ? truncate(v, Math.max(room, 10)) : v}`;
+      return `${indent}${style.dim(k.padEnd(keyWidth))}${GAP}${Number.isFinite(room) ? truncate(v, Math.max(room, 10)) : v}`.trimEnd();
     })
     .join("\n");
 }

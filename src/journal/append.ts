@@ -79,7 +79,8 @@ export class JournalWriter {
           mkdirSync(dirname(this.file), { recursive: true });
           this.dirReady = true;
         }
-        await withLock(this.file, this.options.lock, () => this.writeBatch(batch));
+        // Promises resolve after the lock is released: a caller that goes on never finds it held.
+        for (const group of await withLock(this.file, this.options.lock, () => this.writeBatch(batch))) group.resolve();
       } catch (err) {
         for (const group of batch) group.reject(err);
       }
@@ -87,8 +88,8 @@ export class JournalWriter {
     this.draining = false;
   }
 
-  /** Runs under the lock. Settling a group twice is a no-op, so the catch in drain() is safe. */
-  private writeBatch(batch: Group[]): void {
+  /** Runs under the lock; returns the groups written. Settling a group twice is a no-op, so the catch in drain() is safe. */
+  private writeBatch(batch: Group[]): Group[] {
     const fd = openSync(this.file, "a+");
     try {
       const st = fstatSync(fd);
@@ -127,7 +128,7 @@ export class JournalWriter {
         known = { size: known.size + length, ino: st.ino, seq, hash };
       }
       this.known = known;
-      for (const group of accepted) group.resolve();
+      return accepted;
     } finally {
       closeSync(fd);
     }

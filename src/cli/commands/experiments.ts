@@ -122,7 +122,7 @@ async function writeExport(results: ColumnTable, format: "csv" | "json" | "ndjso
       if (format === "csv") {
         let text = results.toCSV({ offset, limit, header: offset === 0, format: formatters });
         if (rows === 0) text = results.columnNames().map(csvField).join(",");
-        await write(text + "\n");
+        await write(text.endsWith("\n") ? text : text + "\n");
       } else if (format === "json") {
         const chunk = results.toJSON({ type: "rows", offset, limit, format: formatters }).slice(1, -1);
         await write((offset > 0 ? "," : "") + chunk);

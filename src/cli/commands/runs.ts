@@ -19,18 +19,23 @@ export function runsCommand(): Command {
     .option("--desc", "sort descending")
     .addOption(new Option("--status <status>", "only runs with this status").choices(STATUSES))
     .option("-n, --limit <n>", "show at most n runs", positiveInt("--limit"))
-    .action(async (experiment: string, opts: { sort: string; desc?: boolean; status?: string; limit?: number }, command: Command) => {
+    .option("-q, --quiet", "print only the run ids, one per line (for $(…) in scripts)")
+    .action(async (experiment: string, opts: { sort: string; desc?: boolean; status?: string; limit?: number; quiet?: boolean }, command: Command) => {
       const tracker = openTracker(command);
       const results = await tracker.loadResults(experiment, { sortBy: opts.sort, ascending: !opts.desc });
       let rows = results.objects() as Array<Record<string, unknown>>;
       if (opts.status) rows = rows.filter((r) => r.status === opts.status);
       if (opts.limit !== undefined) rows = rows.slice(0, opts.limit);
       if (globals(command).json) return printJson(rows.map(nestRow));
+      if (opts.quiet) {
+        for (const r of rows) console.log(r.runId);
+        return;
+      }
       const extra = results.columnNames().filter((c) => c.startsWith("params.") || c.startsWith("metrics."));
       const columns: Column[] = [
         { header: "run", keep: true },
-        { header: "status", paint: (cell) => paintStatus(cell) },
-        { header: "started" },
+        { header: "status", keep: true, paint: (cell) => paintStatus(cell) },
+        { header: "started", keep: true },
         { header: "duration", align: "right" },
         ...extra.map((c): Column => ({ header: c.replace(/^(params|metrics)\./, ""), align: c.startsWith("metrics.") ? "right" : "left" })),
       ];
@@ -117,7 +122,7 @@ export function runsCommand(): Command {
       if (globals(command).json) return printJson({ runs: runs.map((r) => r.runId), rows });
       const columns: Column[] = [
         { header: "", keep: true },
-        { header: "key" },
+        { header: "key", keep: true },
         ...runs.map((r): Column => ({ header: `…${r.runId.slice(-8)}`, align: "left" })),
       ];
       console.log(

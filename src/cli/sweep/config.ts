@@ -4,7 +4,7 @@
  * with both, every draw is combined with every grid point (Ray Tune's grid × num_samples).
  */
 import { readFile } from "node:fs/promises";
-import { extname } from "node:path";
+import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { CliError } from "../context.js";
 
@@ -26,6 +26,8 @@ export interface SweepConfig {
   experiment: string;
   /** The trial command: an argv array (run directly) or a string (run by the shell). */
   command: string[] | string;
+  /** Folder the command runs in: absolute, from the config's `cwd` (relative to the config file), else the current folder. */
+  cwd: string;
   params: Record<string, ParamSpec>;
   /** Random draws (default 1). */
   trials: number;
@@ -38,7 +40,7 @@ export interface SweepConfig {
   top: number;
 }
 
-const KEYS = ["experiment", "command", "params", "trials", "seed", "workers", "metric", "goal", "top"];
+const KEYS = ["experiment", "command", "cwd", "params", "trials", "seed", "workers", "metric", "goal", "top"];
 
 export async function loadSweepConfig(file: string): Promise<SweepConfig> {
   let text: string;
@@ -53,11 +55,11 @@ export async function loadSweepConfig(file: string): Promise<SweepConfig> {
   } catch (err) {
     throw new CliError(`sweep config ${file} is not valid ${extname(file).toLowerCase() === ".json" ? "JSON" : "YAML"}: ${(err as Error).message.split("\n")[0]}`);
   }
-  return parseSweepConfig(raw, file);
+  return parseSweepConfig(raw, file, dirname(resolve(file)));
 }
 
 /** Checks a parsed config and fills in defaults; every problem names the key. */
-export function parseSweepConfig(raw: unknown, source = "sweep config"): SweepConfig {
+export function parseSweepConfig(raw: unknown, source = "sweep config", configDir = process.cwd()): SweepConfig {
   const bad = (key: string, problem: string) => new CliError(`invalid ${source}: ${key} ${problem}`);
   if (!isPlainObject(raw)) throw bad("(top level)", "must be an object with experiment, command and params");
   for (const k of Object.keys(raw)) if (!KEYS.includes(k)) throw bad(k, `is not a sweep setting (settings: ${KEYS.join(", ")})`);
@@ -67,6 +69,9 @@ export function parseSweepConfig(raw: unknown, source = "sweep config"): SweepCo
   if (typeof raw.command === "string" && raw.command.trim() !== "") command = raw.command;
   else if (Array.isArray(raw.command) && raw.command.length > 0 && raw.command.every((a) => typeof a === "string")) command = raw.command as string[];
   else throw bad("command", 'must be a command line (a string run by the shell) or an argv list like ["node", "trial.js"]');
+
+  if (raw.cwd !== undefined && (typeof raw.cwd !== "string" || raw.cwd === "")) throw bad("cwd", "must be a folder (relative to the config file)");
+  const cwd = raw.cwd === undefined ? process.cwd() : resolve(configDir, raw.cwd);
 
   if (!isPlainObject(raw.params) || Object.keys(raw.params).length === 0) throw bad("params", "must map each parameter name to a list (grid), a range {min, max} or a value");
   const params: Record<string, ParamSpec> = {};
@@ -79,7 +84,7 @@ export function parseSweepConfig(raw: unknown, source = "sweep config"): SweepCo
   const goal = raw.goal === undefined ? "maximize" : raw.goal;
   if (goal !== "maximize" && goal !== "minimize") throw bad("goal", 'must be "maximize" or "minimize"');
   const top = raw.top === undefined ? 5 : positiveInt(raw.top, "top", bad);
-  return { experiment: raw.experiment, command, params, trials, seed, workers, metric: raw.metric as string | undefined, goal, top };
+  return { experiment: raw.experiment, command, cwd, params, trials, seed, workers, metric: raw.metric as string | undefined, goal, top };
 }
 
 function paramSpec(spec: unknown, key: string, bad: (k: string, p: string) => CliError): ParamSpec {

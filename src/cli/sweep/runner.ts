@@ -98,7 +98,7 @@ export async function runSweep(tracker: RuneLog, config: SweepConfig, options: R
     };
     const exit = await new Promise<{ code: number | null; signal: string | null; spawnError?: string }>((done) => {
       const [file, args, shell] = typeof config.command === "string" ? [config.command, [], true] : [config.command[0] === "node" ? process.execPath : config.command[0]!, config.command.slice(1), false];
-      const child = spawn(file, args, { env, shell, stdio: ["ignore", fd, fd] });
+      const child = spawn(file, args, { cwd: config.cwd, env, shell, stdio: ["ignore", fd, fd] });
       children.add(child);
       child.once("error", (err) => {
         children.delete(child);
@@ -128,12 +128,13 @@ export async function runSweep(tracker: RuneLog, config: SweepConfig, options: R
     const status = (await tracker.getRun(run.runId))?.status ?? "FAILED";
     const ok = status === "FINISHED" && exit.code === 0;
     const result: TrialResult = { trial, runId: run.runId, params, status, exitCode: exit.code, signal: exit.signal, seconds: (Date.now() - t0) / 1000 };
-    if (!ok) result.error = exit.spawnError ?? lastTellingLine(output) ?? (exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`);
+    const error = ok ? undefined : (exit.spawnError ?? lastTellingLine(output));
+    if (error) result.error = error;
     results.push(result);
     if (ok) counts.finished++;
     else counts.failed++;
     showProgress();
-    const how = ok ? formatDuration(result.seconds * 1000) : `${status}${exit.signal ? ` (${exit.signal})` : exit.code !== null ? ` (exit code ${exit.code})` : ""}: ${result.error}`;
+    const how = ok ? formatDuration(result.seconds * 1000) : `${status}${exit.signal ? ` (${exit.signal})` : exit.code !== null ? ` (exit code ${exit.code})` : ""}${error ? `: ${error}` : ""}`;
     const line = truncate(`${ok ? "✓" : "✗"} trial ${trial}/${trials.length}  ${describeParams(params)}  run ${run.runId}  ${how}`, Math.max(40, terminalWidth(process.stderr)));
     options.log((ok ? style.green : style.red)(line.slice(0, 1), process.stderr) + line.slice(1), ok ? "ok" : "failed");
   };
