@@ -1,6 +1,7 @@
 /**
- * Metric history, columnar: for each key, Float64Arrays of value, step, timestamp and the point's
- * index in the run's logging order, grown by doubling — 32 bytes a point, not an object a point.
+ * Metric history, columnar: one set of growable columns per run — value, step, timestamp (Float64)
+ * and which key (Uint32) — in logging order: 28 bytes a point, and four arrays a run however many
+ * keys it logs.
  *
  * A MetricLog is append-only and shared between successive states of a run: a state holds the log
  * and how many points it had folded (`count`), and every read takes that count, so an older state
@@ -13,163 +14,136 @@ export interface MetricPoint {
   timestamp: number;
 }
 
-class Column {
-  data: Float64Array = new Float64Array(4);
-  push(at: number, v: number): void {
-    if (at === this.data.length) {
-      const grown = new Float64Array(Math.max(4, this.data.length * 2));
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[at] = v;
-  }
-  copy(length: number): Column {
-    const c = new Column();
-    c.data = this.data.slice(0, Math.max(4, length));
-    return c;
-  }
-}
-
-class KeySeries {
-  length = 0;
-  values = new Column();
-  steps = new Column();
-  times = new Column();
-  /** Position of each point in the run's logging order. */
-  order = new Column();
-  /** Index of the latest point (highest step, then latest timestamp, then last logged). */
-  latest = -1;
-
-  push(value: number, step: number, timestamp: number, order: number): void {
-    const i = this.length++;
-    this.values.push(i, value);
-    this.steps.push(i, step);
-    this.times.push(i, timestamp);
-    this.order.push(i, order);
-    if (this.latest < 0 || isLater(step, timestamp, this.steps.data[this.latest]!, this.times.data[this.latest]!)) this.latest = i;
-  }
-
-  /** How many of this key's points are among the run's first `count` points. */
-  countWithin(count: number): number {
-    let lo = 0;
-    let hi = this.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.order.data[mid]! < count) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  latestWithin(n: number): number {
-    if (n === this.length) return this.latest;
-    let best = -1;
-    for (let i = 0; i < n; i++) if (best < 0 || isLater(this.steps.data[i]!, this.times.data[i]!, this.steps.data[best]!, this.times.data[best]!)) best = i;
-    return best;
-  }
-
-  point(i: number): MetricPoint {
-    return { value: this.values.data[i]!, step: this.steps.data[i]!, timestamp: this.times.data[i]! };
-  }
-
-  copy(n: number): KeySeries {
-    const c = new KeySeries();
-    c.length = n;
-    c.values = this.values.copy(n);
-    c.steps = this.steps.copy(n);
-    c.times = this.times.copy(n);
-    c.order = this.order.copy(n);
-    c.latest = this.latestWithin(n);
-    return c;
-  }
-}
-
-function isLater(step: number, time: number, bestStep: number, bestTime: number): boolean {
-  return step > bestStep || (step === bestStep && time >= bestTime);
-}
-
 export interface PlainMetricLog {
   length: number;
-  series: Array<{ key: string; latest: number; values: Float64Array; steps: Float64Array; times: Float64Array; order: Float64Array }>;
+  keyNames: string[];
+  values: Float64Array;
+  steps: Float64Array;
+  times: Float64Array;
+  keys: Uint32Array;
 }
 
+function grown<A extends Float64Array | Uint32Array>(a: A, length: number): A {
+  if (length < a.length) return a;
+  const b = new (a.constructor as new (n: number) => A)(Math.max(8, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+/** Whether (step, time) is later than the best so far: highest step, then latest time, then last logged. */
+const isLater = (step: number, time: number, bestStep: number, bestTime: number) => step > bestStep || (step === bestStep && time >= bestTime);
+
 export class MetricLog {
-  private readonly series = new Map<string, KeySeries>();
   /** Points appended so far, over all keys. */
   length = 0;
+  private values: Float64Array = new Float64Array(8);
+  private steps: Float64Array = new Float64Array(8);
+  private times: Float64Array = new Float64Array(8);
+  private keys: Uint32Array = new Uint32Array(8);
+  /** Keys in order of first appearance, and where each first appears. */
+  private keyNames: string[] = [];
+  private keyIndex = new Map<string, number>();
+  private first: number[] = [];
+  /** Index of each key's latest point among all `length` points. */
+  private latestAt: number[] = [];
 
   /** Appends one point; returns the new count. */
   push(key: string, value: number, step: number, timestamp: number): number {
-    let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = new KeySeries()));
-    s.push(value, step, timestamp, this.length);
+    let k = this.keyIndex.get(key);
+    if (k === undefined) {
+      k = this.keyNames.push(key) - 1;
+      this.keyIndex.set(key, k);
+      this.first.push(this.length);
+      this.latestAt.push(-1);
+    }
+    const i = this.length;
+    this.values = grown(this.values, i);
+    this.steps = grown(this.steps, i);
+    this.times = grown(this.times, i);
+    this.keys = grown(this.keys, i);
+    this.values[i] = value;
+    this.steps[i] = step;
+    this.times[i] = timestamp;
+    this.keys[i] = k;
+    const best = this.latestAt[k]!;
+    if (best < 0 || isLater(step, timestamp, this.steps[best]!, this.times[best]!)) this.latestAt[k] = i;
     return ++this.length;
   }
 
   /** A copy holding the first `count` points, for folding on from an older state. */
   fork(count: number): MetricLog {
-    const copy = new MetricLog();
-    for (const [key, s] of this.series) {
-      const n = s.countWithin(count);
-      if (n > 0) copy.series.set(key, s.copy(n));
-    }
-    copy.length = count;
-    return copy;
+    return MetricLog.fromPlain(this.toPlain(count));
   }
 
-  /** The latest value of each key among the first `count` points. */
+  /** The latest point of each key among the first `count`. */
   latest(count: number): Record<string, MetricPoint> {
+    const best = count === this.length ? this.latestAt : this.latestWithin(count);
     const out: Record<string, MetricPoint> = {};
-    for (const [key, s] of this.series) {
-      const i = s.latestWithin(s.countWithin(count));
-      if (i >= 0) out[key] = s.point(i);
-    }
+    best.forEach((i, k) => {
+      if (i >= 0) out[this.keyNames[k]!] = this.point(i);
+    });
     return out;
   }
 
-  /** A key's points among the first `count`, in logging order. */
+  /** Every key's points among the first `count`, in logging order. */
+  histories(count: number): Record<string, MetricPoint[]> {
+    const lists = this.keyNames.map((): MetricPoint[] => []);
+    for (let i = 0; i < count; i++) lists[this.keys[i]!]!.push(this.point(i));
+    const out: Record<string, MetricPoint[]> = {};
+    lists.forEach((list, k) => {
+      if (list.length > 0) out[this.keyNames[k]!] = list;
+    });
+    return out;
+  }
+
+  /** One key's points among the first `count`, in logging order. */
   history(key: string, count: number): MetricPoint[] {
-    const s = this.series.get(key);
-    if (!s) return [];
-    const n = s.countWithin(count);
-    const out = new Array<MetricPoint>(n);
-    for (let i = 0; i < n; i++) out[i] = s.point(i);
+    const k = this.keyIndex.get(key);
+    const out: MetricPoint[] = [];
+    if (k === undefined) return out;
+    for (let i = this.first[k]!; i < count; i++) if (this.keys[i] === k) out.push(this.point(i));
     return out;
   }
 
   /** The first `count` points as plain data (typed arrays trimmed to length), for a snapshot. */
   toPlain(count: number): PlainMetricLog {
-    const log = count === this.length ? this : this.fork(count);
+    const keyCount = this.first.filter((f) => f < count).length; // keys appear in order of first point
     return {
-      length: log.length,
-      series: [...log.series].map(([key, s]) => ({
-        key,
-        latest: s.latest,
-        values: s.values.data.slice(0, s.length),
-        steps: s.steps.data.slice(0, s.length),
-        times: s.times.data.slice(0, s.length),
-        order: s.order.data.slice(0, s.length),
-      })),
+      length: count,
+      keyNames: this.keyNames.slice(0, keyCount),
+      values: this.values.slice(0, count),
+      steps: this.steps.slice(0, count),
+      times: this.times.slice(0, count),
+      keys: this.keys.slice(0, count),
     };
   }
 
   static fromPlain(plain: PlainMetricLog): MetricLog {
     const log = new MetricLog();
     log.length = plain.length;
-    for (const p of plain.series) {
-      const s = new KeySeries();
-      s.length = p.values.length;
-      s.latest = p.latest;
-      s.values.data = p.values;
-      s.steps.data = p.steps;
-      s.times.data = p.times;
-      s.order.data = p.order;
-      log.series.set(p.key, s);
-    }
+    log.values = plain.values;
+    log.steps = plain.steps;
+    log.times = plain.times;
+    log.keys = plain.keys;
+    log.keyNames = [...plain.keyNames];
+    log.keyNames.forEach((key, k) => log.keyIndex.set(key, k));
+    log.first = log.keyNames.map(() => -1);
+    for (let i = 0; i < log.length; i++) if (log.first[log.keys[i]!] === -1) log.first[log.keys[i]!] = i;
+    log.latestAt = log.latestWithin(log.length);
     return log;
   }
 
-  keys(count: number): string[] {
-    return [...this.series.keys()].filter((k) => this.series.get(k)!.countWithin(count) > 0);
+  private latestWithin(count: number): number[] {
+    const best = this.keyNames.map(() => -1);
+    for (let i = 0; i < count; i++) {
+      const k = this.keys[i]!;
+      const b = best[k]!;
+      if (b < 0 || isLater(this.steps[i]!, this.times[i]!, this.steps[b]!, this.times[b]!)) best[k] = i;
+    }
+    return best;
+  }
+
+  private point(i: number): MetricPoint {
+    return { value: this.values[i]!, step: this.steps[i]!, timestamp: this.times[i]! };
   }
 }

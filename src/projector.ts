@@ -30,6 +30,8 @@ export class Projector<S> {
   readonly problems: Problem[] = [];
 
   private started = false;
+  /** Whether current() has handed the state out: from then on folds must leave it unchanged. */
+  private shared = false;
   private snapshotOffset = 0;
 
   constructor(
@@ -42,7 +44,11 @@ export class Projector<S> {
 
   /** The state with every complete event in the journal folded in. Calls are serialized. */
   current(): Promise<Snapshot<S>> {
-    const next = this.pending.then(() => this.catchUp());
+    const next = this.pending.then(async () => {
+      const snapshot = await this.catchUp();
+      this.shared = true;
+      return snapshot;
+    });
     this.pending = next.catch(() => {});
     return next;
   }
@@ -57,7 +63,7 @@ export class Projector<S> {
       const chunk = await this.journal.read(this.snapshot.position, { onCorrupt, accepts: isKnownEvent });
       this.problems.push(...chunk.problems);
       const events = (keep ? chunk.events.filter(keep) : chunk.events) as JournalEvent[];
-      this.snapshot = { state: fold(this.projection, this.snapshot.state, events.map(upcast)), position: chunk.end };
+      this.snapshot = { state: fold(this.projection, this.snapshot.state, events.map(upcast), !this.shared), position: chunk.end };
       if (chunk.atEnd) break;
     }
     if (this.snapshot.position.offset - this.snapshotOffset >= SNAPSHOT_AFTER_BYTES) await this.saveSnapshot();
@@ -75,6 +81,7 @@ export class Projector<S> {
     const found = await use.store.load(use.stream, this.projection.name, use.codec.version);
     if (!found || !(await this.journal.holds(found.position))) return; // stale or foreign: never trusted
     this.snapshot = { state: use.codec.load(found.data), position: found.position };
+    this.shared = false;
     this.snapshotOffset = found.position.offset;
   }
 

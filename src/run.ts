@@ -41,7 +41,7 @@ export class ActiveRun {
     return settled(() => {
       validate.key("key", key);
       validate.jsonValue("value", value);
-      return this.log("ParamsLogged", { runId: this.runId, params: Object.fromEntries([[key, value]]) });
+      return this.log("ParamsLogged", { runId: this.runId, params: { [key]: value } }); // key is never "__proto__"
     });
   }
 
@@ -54,7 +54,7 @@ export class ActiveRun {
       validate.key("key", key);
       validate.metricValue("value", value);
       const { step, timestamp } = metricOptions(options);
-      return this.log("MetricsLogged", { runId: this.runId, metrics: Object.fromEntries([[key, encodeNumber(value)]]), step, timestamp });
+      return this.log("MetricsLogged", { runId: this.runId, metrics: { [key]: encodeNumber(value) }, step, timestamp });
     });
   }
 
@@ -119,6 +119,7 @@ export function settled(call: () => Promise<void>): Promise<void> {
 }
 
 function metricOptions(options: MetricOptions | undefined): { step: number; timestamp: number } {
+  if (options === undefined) return { step: 0, timestamp: Date.now() };
   const o = validate.optionsObject("options", options);
   return {
     step: o.step === undefined ? 0 : validate.step("step", o.step),

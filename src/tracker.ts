@@ -321,8 +321,7 @@ export class RuneLog {
     validate.identifier("runId", runId);
     const run = await this.findRun(runId);
     if (!run) return null;
-    const metricHistory: Record<string, MetricPoint[]> = {};
-    for (const key of run.metricLog.keys(run.metricCount)) metricHistory[key] = run.metricLog.history(key, run.metricCount);
+    const metricHistory = run.metricLog.histories(run.metricCount);
     return {
       ...this.runView(run),
       artifacts: Object.keys(run.artifacts),
@@ -376,7 +375,7 @@ export class RuneLog {
     if (sortKey !== undefined && !resultColumns(rows).includes(sortKey)) {
       throw new InvalidInput("sortBy", `${JSON.stringify(sortKey)} is not a column; columns are ${[...BASE_COLUMNS].join(", ")} and params.*, metrics.*, tags.* of logged keys`);
     }
-    return resultsTable(rows, sortKey === undefined ? undefined : { column: sortKey, ascending });
+    return await resultsTable(rows, sortKey === undefined ? undefined : { column: sortKey, ascending });
   }
 
   // ---------------------------------------------------------------- model registry
@@ -671,7 +670,7 @@ export class RuneLog {
   private runView(run: RunState): Run {
     const metrics: Record<string, number> = {};
     for (const [key, latest] of Object.entries(run.metricLog.latest(run.metricCount))) metrics[key] = latest.value;
-    return { ...this.runInfo(run), params: structuredClone(run.params), metrics, tags: { ...run.tags } };
+    return { ...this.runInfo(run), params: copyValues(run.params), metrics, tags: { ...run.tags } };
   }
 
   private artifactLinks(run: RunState): Array<{ path: string; sha256: string }> {
@@ -687,6 +686,16 @@ export function getTracker(path = "."): RuneLog {
   let tracker = trackers.get(path);
   if (!tracker) trackers.set(path, (tracker = new RuneLog(path)));
   return tracker;
+}
+
+/** A caller's copy of JSON values: objects and arrays are cloned so no caller can change a state. */
+function copyValues(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in values) {
+    const v = values[key];
+    out[key] = typeof v === "object" && v !== null ? structuredClone(v) : v;
+  }
+  return out;
 }
 
 function experimentView(e: ExperimentRecord): Experiment {

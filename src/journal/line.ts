@@ -33,8 +33,11 @@ export interface EventDraft {
   readonly body: string;
 }
 
+const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/** A 32-bit number as 8 lowercase hex digits. */
 export function hex8(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, "0");
+  return BYTE_HEX[n >>> 24]! + BYTE_HEX[(n >>> 16) & 255]! + BYTE_HEX[(n >>> 8) & 255]! + BYTE_HEX[n & 255]!;
 }
 
 /** The most bytes a draft's line can take (UTF-8 is at most 3 bytes per UTF-16 unit). */
@@ -50,7 +53,14 @@ export function maxLineBytes(draft: EventDraft): number {
 export function encodeInto(target: Buffer, at: number, draft: EventDraft, seq: number, prev: string): { end: number; crc: string } {
   const headEnd = at + target.write(`{"seq":${seq},${draft.body},"prev":"${prev}"`, at, "utf8");
   const crc = hex8(crc32(target.subarray(at, headEnd)));
-  return { end: headEnd + target.write(`${CRC_PREFIX}${crc}"}\n`, headEnd, "latin1"), crc };
+  // `,"crc":"` + crc + `"}\n`, byte by byte: cheaper than encoding one more string per line.
+  let p = headEnd;
+  for (let i = 0; i < CRC_PREFIX.length; i++) target[p++] = CRC_PREFIX.charCodeAt(i);
+  for (let i = 0; i < 8; i++) target[p++] = crc.charCodeAt(i);
+  target[p++] = 0x22;
+  target[p++] = 0x7d;
+  target[p++] = 0x0a;
+  return { end: p, crc };
 }
 
 /** The full line (with its newline) as a string. */

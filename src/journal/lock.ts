@@ -3,8 +3,9 @@
  * with our own short randomized retries, and with stale locks broken by us, one breaker at a time.
  *
  * - Retries: proper-lockfile's built-in ones (node-retry, 1 s minimum, doubling) made contended
- *   writers wait seconds for a lock held a few milliseconds; 1–20 ms jittered sleeps keep the wait
- *   near the hold time.
+ *   writers wait seconds for a lock held a few milliseconds. Every waiter sleeps 1–2 ms between
+ *   tries (a try is one mkdir and one stat), however long it has waited: a backoff that grows would
+ *   let newcomers starve the longest waiters.
  * - Stale locks: proper-lockfile's own take-over is stat → rmdir → mkdir, and two writers that both
  *   judged a dead holder's lock stale can each remove the lock the other just made, so both "hold"
  *   it and write at once. So proper-lockfile is told locks never go stale, and a waiter that finds
@@ -33,7 +34,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function withLock<T>(file: string, options: LockOptions, fn: () => T): Promise<T> {
   const started = Date.now();
   let release: (() => Promise<void>) | undefined;
-  for (let attempt = 0; !release; attempt++) {
+  while (!release) {
     try {
       release = await lockfile.lock(file, {
         stale: NEVER_STALE,
@@ -49,7 +50,7 @@ export async function withLock<T>(file: string, options: LockOptions, fn: () => 
       if (await breakIfStale(`${file}.lock`, options.staleMs)) continue;
       const waited = Date.now() - started;
       if (waited >= options.timeoutMs) throw new LockTimeout(file, waited);
-      await sleep(1 + Math.random() * Math.min(20, 2 + attempt));
+      await sleep(1 + Math.random());
     }
   }
   try {
