@@ -26,12 +26,16 @@ export function resultColumns(rows: readonly ResultRow[]): string[] {
   return names;
 }
 
-function cell(row: ResultRow, column: string): unknown {
+/** How to read one column's cell from a row; made once per column, not once per cell. */
+function accessor(column: string): (row: ResultRow) => unknown {
   const dot = column.indexOf(".");
-  if (dot < 0) return row[column as BaseColumn];
+  if (dot < 0) return (row) => row[column as BaseColumn];
   const group = column.slice(0, dot) as "params" | "metrics" | "tags";
-  const value = row[group][column.slice(dot + 1)];
-  return value === undefined ? null : value;
+  const key = column.slice(dot + 1);
+  return (row) => {
+    const value = row[group][key];
+    return value === undefined ? null : value;
+  };
 }
 
 /**
@@ -41,8 +45,8 @@ function cell(row: ResultRow, column: string): unknown {
 export async function resultsTable(rows: readonly ResultRow[], sort?: { column: string; ascending: boolean }): Promise<ColumnTable> {
   const aq = await import("arquero");
   const names = resultColumns(rows);
-  const ordered = sort ? sortBy(rows, (r) => cell(r, sort.column), sort.ascending) : rows;
+  const ordered = sort ? sortBy(rows, accessor(sort.column), sort.ascending) : rows;
   const columns: Record<string, unknown[]> = {};
-  for (const name of names) columns[name] = ordered.map((r) => cell(r, name));
+  for (const name of names) columns[name] = ordered.map(accessor(name));
   return aq.table(columns);
 }

@@ -75,13 +75,11 @@ export class MetricLog {
     return MetricLog.fromPlain(this.toPlain(count));
   }
 
-  /** The latest point of each key among the first `count`. */
-  latest(count: number): Record<string, MetricPoint> {
+  /** The latest value of each key among the first `count`. */
+  latestValues(count: number): Record<string, number> {
     const best = count === this.length ? this.latestAt : this.latestWithin(count);
-    const out: Record<string, MetricPoint> = {};
-    best.forEach((i, k) => {
-      if (i >= 0) out[this.keyNames[k]!] = this.point(i);
-    });
+    const out: Record<string, number> = {};
+    for (let k = 0; k < best.length; k++) if (best[k]! >= 0) out[this.keyNames[k]!] = this.values[best[k]!]!;
     return out;
   }
 

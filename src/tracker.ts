@@ -668,9 +668,7 @@ export class RuneLog {
   }
 
   private runView(run: RunState): Run {
-    const metrics: Record<string, number> = {};
-    for (const [key, latest] of Object.entries(run.metricLog.latest(run.metricCount))) metrics[key] = latest.value;
-    return { ...this.runInfo(run), params: copyValues(run.params), metrics, tags: { ...run.tags } };
+    return { ...this.runInfo(run), params: copyValues(run.params), metrics: run.metricLog.latestValues(run.metricCount), tags: { ...run.tags } };
   }
 
   private artifactLinks(run: RunState): Array<{ path: string; sha256: string }> {
