@@ -224,14 +224,3 @@ export async function storeWithExperiment(dir: string, name: string): Promise<{ 
   return { experimentId, file: join(tracker.storeDir, "experiments", `${experimentId}.ndjson`) };
 }
 
-/** A deterministic pseudo-random source (so every run of the bench writes the same journal). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

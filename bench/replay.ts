@@ -5,10 +5,11 @@
  * against the journal's size. Each measurement is repeated and the fastest kept (noise only ever
  * slows a run down); every sample is in the JSON.
  */
+import { seededRandom } from "../src/random.js";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { newId } from "../src/events.js";
-import { type BenchResult, type Check, JournalBuilder, log, machine, mb, median, now, QUICK, rng, round, runChild, sizes, storeWithExperiment, tempStore } from "./lib.js";
+import { type BenchResult, type Check, JournalBuilder, log, machine, mb, median, now, QUICK, round, runChild, sizes, storeWithExperiment, tempStore } from "./lib.js";
 
 export interface ReplayStore {
   dir: string;
@@ -32,7 +33,7 @@ export async function buildReplayStore(totalEvents: number, runs: number): Promi
   const { dir, remove } = tempStore("replay");
   const { experimentId, file } = await storeWithExperiment(dir, "replay");
   const b = new JournalBuilder(file);
-  const random = rng(42);
+  const random = seededRandom(42);
   const runIds = Array.from({ length: runs }, () => newId());
   const metricEventsPerRun = Math.max(1, Math.floor(totalEvents / runs) - 4);
   const optimizers = ["adam", "sgd", "adamw", "rmsprop"];

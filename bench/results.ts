@@ -3,8 +3,9 @@
  * fresh process: cold (open + fold + table) and warm (the same call again). The limits beside it,
  * on a table of the same shape: aq.from of flat row objects, and aq.table of prebuilt columns.
  */
+import { seededRandom } from "../src/random.js";
 import { newId } from "../src/events.js";
-import { type BenchResult, type Check, JournalBuilder, log, machine, median, mb, now, QUICK, rng, round, runChild, sizes, storeWithExperiment, tempStore } from "./lib.js";
+import { type BenchResult, type Check, JournalBuilder, log, machine, median, mb, now, QUICK, round, runChild, sizes, storeWithExperiment, tempStore } from "./lib.js";
 
 export async function resultsBench(): Promise<BenchResult> {
   const t0 = now();
@@ -15,7 +16,7 @@ export async function resultsBench(): Promise<BenchResult> {
     log(`results: writing ${runs.toLocaleString("en")} runs × (10 params + 10 metrics)`);
     const { experimentId, file } = await storeWithExperiment(dir, "results");
     const b = new JournalBuilder(file);
-    const random = rng(7);
+    const random = seededRandom(7);
     for (let r = 0; r < runs; r++) {
       const runId = newId();
       b.add("RunStarted", { runId, experimentId, parentRunId: null, pid: 4_000_000, host: "bench-host", tags: {}, git: null, env: null });

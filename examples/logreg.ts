@@ -1,4 +1,5 @@
 /** Logistic regression in plain TypeScript, and the synthetic data set the demo trains it on. */
+import { seededRandom } from "../src/random.js";
 
 export interface Dataset {
   features: number[][];
@@ -24,17 +25,6 @@ export interface Evaluation {
   accuracy: number;
 }
 
-/** mulberry32: a tiny seeded PRNG, so every process generates the very same data. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(random: () => number): number {
   const u = 1 - random(); // in (0, 1], so the log is finite

@@ -1,19 +1,13 @@
 /** The model registry: models, their gap-free versions, version tags and aliases. */
-import type { ModelFormat } from "../src/events.js";
+import type { EventMap } from "../src/events.js";
 import { dict, type Projection } from "./fold.js";
 import { sortBy } from "./sort.js";
 
-export interface VersionRecord {
-  modelName: string;
-  version: string;
-  sourceRunId: string;
-  experimentId: string;
-  artifactName: string;
-  sha256: string;
-  size: number;
-  model: ModelFormat | null;
+type ModelVersionRegistered = EventMap["ModelVersionRegistered"];
+
+/** A registered version: what its registration event said, and when. */
+export interface VersionRecord extends ModelVersionRegistered {
   registeredAt: string;
-  tags: Record<string, string>;
 }
 
 export interface ModelRecord {

@@ -7,6 +7,7 @@
  *   runelog's reader) that checks every line's checksum, sequence and chain.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { JsonMessages } from "./harness.js";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -48,32 +49,9 @@ export class Children {
   start(script: string, args: string[], env?: NodeJS.ProcessEnv): Child {
     const proc = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
     if (proc.pid === undefined) throw new Error(`could not start ${script}`);
-    const messages: any[] = [];
-    const waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
+    const out = new JsonMessages(proc.stdout!);
     let err = "";
-    let buffered = "";
     let isAlive = true;
-    proc.stdout!.setEncoding("utf8");
-    proc.stdout!.on("data", (chunk: string) => {
-      buffered += chunk;
-      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-        const text = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        let msg: any;
-        try {
-          msg = JSON.parse(text);
-        } catch {
-          continue;
-        }
-        messages.push(msg);
-        for (let i = waiters.length - 1; i >= 0; i--) {
-          if (waiters[i]!.pred(msg)) {
-            waiters[i]!.resolve(msg);
-            waiters.splice(i, 1);
-          }
-        }
-      }
-    });
     proc.stderr!.setEncoding("utf8");
     proc.stderr!.on("data", (chunk: string) => (err += chunk));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
@@ -86,31 +64,26 @@ export class Children {
     const child: Child = {
       proc,
       pid: proc.pid,
-      messages,
+      messages: out.messages,
       stderr: () => err,
       exited,
       alive: () => isAlive,
-      waitFor(pred, timeoutMs = 30_000) {
-        const hit = messages.find(pred);
-        if (hit !== undefined) return Promise.resolve(hit);
-        return new Promise((res, rej) => {
-          const timer = setTimeout(() => rej(new Error(`worker ${proc.pid} did not say the expected thing within ${timeoutMs} ms; stderr:\n${err}`)), timeoutMs);
-          const waiter = {
-            pred,
-            resolve: (m: any) => {
-              clearTimeout(timer);
-              res(m);
-            },
-          };
-          waiters.push(waiter);
-          void exited.then(({ code, signal }) => {
-            const i = waiters.indexOf(waiter);
-            if (i < 0) return;
-            waiters.splice(i, 1);
-            clearTimeout(timer);
-            rej(new Error(`worker ${proc.pid} exited (${code ?? signal}) before saying the expected thing; stderr:\n${err}`));
-          });
+      async waitFor(pred, timeoutMs = 30_000) {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, rej) => {
+          timer = setTimeout(() => rej(new Error(`worker ${proc.pid} did not say the expected thing within ${timeoutMs} ms; stderr:\n${err}`)), timeoutMs);
         });
+        const gone = exited.then(async ({ code, signal }) => {
+          await new Promise((r) => setImmediate(r)); // let output already read be delivered first
+          const hit = out.messages.find(pred);
+          if (hit !== undefined) return hit;
+          throw new Error(`worker ${proc.pid} exited (${code ?? signal}) before saying the expected thing; stderr:\n${err}`);
+        });
+        try {
+          return await Promise.race([out.next(pred), gone, timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
       },
     };
     this.all.add(child);

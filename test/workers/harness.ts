@@ -91,6 +91,51 @@ export function checkRawBytes(buf: Buffer): RawJournal {
 
 // ------------------------------------------------------------------ child processes
 
+type Waiter = { pred: (m: any) => boolean; resolve: (m: any) => void };
+
+/** A child's stdout read as JSON lines: every message so far, and waiters for the first that matches. */
+export class JsonMessages {
+  readonly messages: any[] = [];
+  readonly waiters: Waiter[] = [];
+
+  constructor(stdout: NodeJS.ReadableStream) {
+    let buffered = "";
+    stdout.setEncoding("utf8");
+    stdout.on("data", (chunk: string) => {
+      buffered += chunk;
+      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+        const text = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        let msg: any;
+        try {
+          msg = JSON.parse(text);
+        } catch {
+          continue; // not a message: some other output
+        }
+        this.messages.push(msg);
+        for (let i = this.waiters.length - 1; i >= 0; i--) {
+          if (this.waiters[i]!.pred(msg)) {
+            this.waiters[i]!.resolve(msg);
+            this.waiters.splice(i, 1);
+          }
+        }
+      }
+    });
+  }
+
+  /** The first message, seen or to come, that matches; `undefined` if close() comes first. */
+  next(pred: (m: any) => boolean): Promise<any> {
+    const hit = this.messages.find(pred);
+    if (hit !== undefined) return Promise.resolve(hit);
+    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
+  }
+
+  /** The child is gone: every pending wait resolves with undefined. */
+  close(): void {
+    for (const w of this.waiters.splice(0)) w.resolve(undefined);
+  }
+}
+
 export interface WorkerResult {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -117,49 +162,22 @@ export function startWorker(script: string, args: string[], options: { env?: Nod
     env: { ...process.env, ...options.env },
     cwd: options.cwd,
   });
-  const messages: any[] = [];
-  const waiters: Array<{ pred: (m: any) => boolean; resolve: (m: any) => void }> = [];
+  const out = new JsonMessages(child.stdout!);
   let stderr = "";
-  let buffered = "";
-  child.stdout!.setEncoding("utf8");
-  child.stdout!.on("data", (chunk: string) => {
-    buffered += chunk;
-    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-      const text = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      let msg: any;
-      try {
-        msg = JSON.parse(text);
-      } catch {
-        continue;
-      }
-      messages.push(msg);
-      for (let i = waiters.length - 1; i >= 0; i--) {
-        if (waiters[i]!.pred(msg)) {
-          waiters[i]!.resolve(msg);
-          waiters.splice(i, 1);
-        }
-      }
-    }
-  });
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (chunk: string) => (stderr += chunk));
   const killer = setTimeout(() => child.kill("SIGKILL"), options.killAfterMs ?? 50_000);
   const done = new Promise<WorkerResult>((resolve) => {
     child.on("close", (code, signal) => {
       clearTimeout(killer);
-      for (const w of waiters) w.resolve(undefined);
-      resolve({ code, signal, messages, stderr });
+      out.close();
+      resolve({ code, signal, messages: out.messages, stderr });
     });
   });
   return {
     child,
     done,
-    waitFor(pred) {
-      const hit = messages.find(pred);
-      if (hit !== undefined) return Promise.resolve(hit);
-      return new Promise((resolve) => waiters.push({ pred, resolve }));
-    },
+    waitFor: (pred) => out.next(pred),
   };
 }
 

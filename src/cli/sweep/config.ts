@@ -3,6 +3,7 @@
  * random ranges are drawn `trials` times (with a seed, so a config always makes the same trials);
  * with both, every draw is combined with every grid point (Ray Tune's grid × num_samples).
  */
+import { seededRandom } from "../../random.js";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -147,17 +148,6 @@ export function sample(range: RandomRange, random: () => number): number {
   return clamp(Number(value.toPrecision(12)), min, max); // 12 digits: readable in tables, far finer than any sweep needs
 }
 
-/** mulberry32: small, fast, and the same sequence everywhere for a seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
