@@ -7,4 +7,5 @@ module.exports = {
   transformIgnorePatterns: ["/node_modules/(?!(arquero|@uwdata)/)"],
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testTimeout: 60000,
+  reporters: ["default", "<rootDir>/test/summary-reporter.cjs"],
 };
