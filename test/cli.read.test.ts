@@ -2,39 +2,17 @@
  * The runelog bin's reading commands, spawned as a user runs them (build first: npx tsc) against a
  * store seeded through the library: success paths, --json parsed back, errors as one line.
  */
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as aq from "arquero";
 import { RuneLog } from "../src/index.js";
+import { BIN, cli, expectOneLineError } from "./helpers/cli.js";
 import { removeDir, tempDir } from "./helpers/store.js";
 
-const BIN = resolve(__dirname, "..", "dist", "src", "cli", "main.js");
 const QUIET = { logCode: false, logGitMeta: false } as const;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-/** Runs the bin with a plain (non-TTY) environment; never rejects. */
-function cli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<Result> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", COLUMNS: undefined, RUNELOG_PATH: undefined, RUNELOG_RUN_ID: undefined, ...options.env };
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, encoding: "utf8" }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
-/** An error the way the CLI must report it: exit 1, one line on stderr starting "runelog: ", no stack. */
-function expectOneLineError(r: Result, pattern: RegExp): void {
-  expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(/^runelog: [^\n]+\n$/);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 let dir: string;
 let tracker: RuneLog;

@@ -2,41 +2,19 @@
  * The runelog bin's commands that change things (delete, registry writes, download) and the ones that
  * watch (events --follow, verify of a damaged store), spawned against stores seeded through the library.
  */
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { RuneLog } from "../src/index.js";
+import { BIN, cli, cliEnv, expectOneLineError } from "./helpers/cli.js";
 import { removeDir, tempDir } from "./helpers/store.js";
 
-const BIN = resolve(__dirname, "..", "dist", "src", "cli", "main.js");
 const QUIET = { logCode: false, logGitMeta: false } as const;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-function cliEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, NO_COLOR: "1", COLUMNS: undefined, RUNELOG_PATH: undefined, RUNELOG_RUN_ID: undefined, ...extra } as NodeJS.ProcessEnv;
-}
 
-/** Runs the bin with stdin not a terminal (as from a script or CI); never rejects. */
-function cli(args: string[], options: { cwd?: string } = {}): Promise<Result> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: options.cwd, env: cliEnv(), encoding: "utf8" }, (err, stdout, stderr) => {
-      done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
-function expectOneLineError(r: Result, pattern: RegExp): void {
-  expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(/^runelog: [^\n]+\n$/);
-  expect(r.stderr).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 /** A store with experiment "cifar" (two runs, one with a model) and experiment "scratch" (one run). */
 async function seed(dir: string): Promise<{ tracker: RuneLog; a: string; b: string; scratchRun: string }> {

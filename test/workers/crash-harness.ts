@@ -7,7 +7,7 @@
  *   runelog's reader) that checks every line's checksum, sequence and chain.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { JsonMessages } from "./harness.js";
+import { crc32Hex, JsonMessages } from "./harness.js";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -105,21 +105,6 @@ export class Children {
 
 // ------------------------------------------------------------------ raw journal bytes
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32Hex(bytes: Uint8Array): string {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, "0");
-}
 
 export interface RawLine {
   seq: number;
