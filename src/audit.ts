@@ -2,7 +2,7 @@
 import { decodeTime } from "ulid";
 import { InvalidInput } from "./errors.js";
 import { isKnownEvent, type JournalEvent } from "./events.js";
-import { type JournalBackend, type Problem, type StoredEvent, type StreamName, START } from "./journal/index.js";
+import { type JournalBackend, type Position, type Problem, type StoredEvent, type StreamName, START } from "./journal/index.js";
 import { describe } from "./validate.js";
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -47,14 +47,24 @@ export async function horizonOf(backend: JournalBackend, instant: { ts: string }
   return { ts: new Date(decodeTime(instant.eventId)).toISOString() };
 }
 
-/** A stream's events, exactly as stored, read in bounded chunks. */
-export async function* readStream(backend: JournalBackend, stream: StreamName, onCorrupt: "throw" | "skip"): AsyncGenerator<StoredEvent> {
+/**
+ * A stream's events after `from`, exactly as stored, read in bounded chunks; `ends`, if given,
+ * learns the position reached (where a follower goes on from).
+ */
+export async function* readStream(
+  backend: JournalBackend,
+  stream: StreamName,
+  onCorrupt: "throw" | "skip",
+  from: Position = START,
+  ends?: Map<StreamName, Position>,
+): AsyncGenerator<StoredEvent> {
   const journal = backend.open(stream);
-  let position = START;
+  let position = from;
   for (;;) {
     const chunk = await journal.read(position, { onCorrupt, accepts: isKnownEvent, maxBytes: CHUNK_BYTES });
-    yield* chunk.events;
     position = chunk.end;
+    ends?.set(stream, position);
+    yield* chunk.events;
     if (chunk.atEnd) return;
   }
 }
@@ -65,22 +75,36 @@ export interface EventFilter {
   until?: Horizon;
 }
 
-/**
- * Events of several streams (each with the horizon of a view of the past applied, if any), each in journal order; with more than one stream they are merged by
- * timestamp (ties keep the order of `streams`), so a whole store reads as one history.
- */
-export async function* mergedEvents(backend: JournalBackend, streams: readonly StreamName[], filter: EventFilter, onCorrupt: "throw" | "skip", horizon?: Horizon): AsyncGenerator<JournalEvent> {
-  const keep = (stream: StreamName, e: StoredEvent) =>
+/** The filter as a test of one event of one stream. */
+function matcher(filter: EventFilter, horizon: Horizon | undefined): (stream: StreamName, e: StoredEvent) => boolean {
+  return (stream, e) =>
+    (!horizon || includes(horizon, stream, e)) &&
     (filter.since === undefined || reaches(filter.since, stream, e)) &&
     (filter.until === undefined || includes(filter.until, stream, e)) &&
     (filter.runId === undefined || (e.data as { runId?: string }).runId === filter.runId || (e.data as { sourceRunId?: string }).sourceRunId === filter.runId);
-  const sources = streams.map((s) => readStream(backend, s, onCorrupt));
+}
+
+/**
+ * Events of several streams (each with the horizon of a view of the past applied, if any), each in
+ * journal order; with more than one stream they are merged by timestamp (ties keep the order of
+ * `streams`), so a whole store reads as one history. `ends` learns where each stream was read to.
+ */
+export async function* mergedEvents(
+  backend: JournalBackend,
+  streams: readonly StreamName[],
+  filter: EventFilter,
+  onCorrupt: "throw" | "skip",
+  horizon?: Horizon,
+  ends?: Map<StreamName, Position>,
+): AsyncGenerator<JournalEvent> {
+  const keep = matcher(filter, horizon);
+  const sources = streams.map((s) => readStream(backend, s, onCorrupt, START, ends));
   const heads: Array<StoredEvent | undefined> = [];
   const advance = async (i: number) => {
     for (;;) {
       const next = await sources[i]!.next();
       if (next.done) return (heads[i] = undefined);
-      if ((!horizon || includes(horizon, streams[i]!, next.value)) && keep(streams[i]!, next.value)) return (heads[i] = next.value);
+      if (keep(streams[i]!, next.value)) return (heads[i] = next.value);
     }
   };
   for (let i = 0; i < sources.length; i++) await advance(i);
@@ -91,6 +115,42 @@ export async function* mergedEvents(backend: JournalBackend, streams: readonly S
     yield heads[best] as JournalEvent;
     await advance(best);
   }
+}
+
+/**
+ * After the history: events as they are appended, like `tail -f`. Every `everyMs` it reads each
+ * stream on from where it stopped (only the new bytes), in each journal's order, until `signal`
+ * aborts. `streamsNow` is asked again each time, so journals created meanwhile are followed too.
+ */
+export async function* followEvents(
+  backend: JournalBackend,
+  streamsNow: () => Promise<StreamName[]>,
+  ends: Map<StreamName, Position>,
+  filter: EventFilter,
+  onCorrupt: "throw" | "skip",
+  signal: AbortSignal | undefined,
+  everyMs = 200,
+): AsyncGenerator<JournalEvent> {
+  const keep = matcher(filter, undefined);
+  while (!signal?.aborted) {
+    await pause(everyMs, signal);
+    if (signal?.aborted) return;
+    for (const stream of await streamsNow()) {
+      for await (const e of readStream(backend, stream, onCorrupt, ends.get(stream) ?? START, ends)) if (keep(stream, e)) yield e as JournalEvent;
+    }
+  }
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 export interface VerifyReport {

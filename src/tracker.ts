@@ -14,8 +14,8 @@ import {
 } from "../projections/index.js";
 import { ArtifactNotFound, ExperimentNotFound, InvalidInput, ModelNotFound, ModelVersionNotFound, NoActiveRun, NoVersionsFound, ReadOnlyView, RunNotFound } from "./errors.js";
 import { draft, type EnvMeta, type GitMeta, type JournalEvent, newId, type RunStatus } from "./events.js";
-import { type EventFilter, type Horizon, horizonOf, includes, type Instant, mergedEvents, parseInstant, type VerifyReport, verifyStore } from "./audit.js";
-import { DEFAULT_LOCK_OPTIONS, FileJournalBackend, isConflict, type JournalBackend, type StoredEvent, type StreamName } from "./journal/index.js";
+import { type EventFilter, followEvents, type Horizon, horizonOf, includes, type Instant, mergedEvents, parseInstant, type VerifyReport, verifyStore } from "./audit.js";
+import { DEFAULT_LOCK_OPTIONS, FileJournalBackend, isConflict, type JournalBackend, type Position, type StoredEvent, type StreamName } from "./journal/index.js";
 import { entryScript, envMeta, gitMeta, HOST, isProcessAlive } from "./meta.js";
 import { checkSerializer, deserializeModel, type ModelSerializer } from "./models.js";
 import { Projector } from "./projector.js";
@@ -101,6 +101,12 @@ export interface EventsQuery {
   since?: Instant;
   /** Only events at or before this moment. */
   until?: Instant;
+  /** After the stored events, go on with new ones as they are appended (like `tail -f`) until `signal` aborts. */
+  follow?: boolean;
+  /** Ends a `follow` iteration. */
+  signal?: AbortSignal;
+  /** With `follow`: called once, when every stored event has been yielded and only new ones follow. */
+  onCaughtUp?: () => void;
 }
 
 export class RuneLog {
@@ -499,6 +505,11 @@ export class RuneLog {
     const runId = q.runId === undefined ? undefined : validate.identifier("runId", q.runId);
     const since = q.since === undefined ? undefined : parseInstant("since", q.since);
     const until = q.until === undefined ? undefined : parseInstant("until", q.until);
+    const follow = q.follow === undefined ? false : validate.boolean("follow", q.follow);
+    if (q.signal !== undefined && !(q.signal instanceof AbortSignal)) throw new InvalidInput("signal", "must be an AbortSignal");
+    if (q.onCaughtUp !== undefined && typeof q.onCaughtUp !== "function") throw new InvalidInput("onCaughtUp", "must be a function");
+    const { signal, onCaughtUp } = q as EventsQuery;
+    if (follow && (until !== undefined || this.past)) throw new InvalidInput("follow", "cannot follow new events up to a fixed moment (until, or a view of the past)");
     const self = this;
     return {
       async *[Symbol.asyncIterator]() {
@@ -509,6 +520,7 @@ export class RuneLog {
           until: until && (await horizonOf(self.backend, until)),
         };
         let streams: StreamName[];
+        let everyStream = false;
         if (experiment !== undefined) {
           // An audit wants deleted experiments too: a live one by id or name first, then any by id.
           const catalog = await self.catalogState();
@@ -519,8 +531,16 @@ export class RuneLog {
           const run = await self.findRun(runId);
           // A deleted run (or one in a deleted experiment) is in some experiment journal still.
           streams = run ? [`experiments/${run.experimentId}`, "registry"] : (await self.backend.list()).filter((s) => s !== "catalog");
-        } else streams = await self.backend.list();
-        yield* mergedEvents(self.backend, streams, filter, self.onCorrupt, self.horizon);
+        } else {
+          streams = await self.backend.list();
+          everyStream = true;
+        }
+        const ends = new Map<StreamName, Position>();
+        yield* mergedEvents(self.backend, streams, filter, self.onCorrupt, self.horizon, ends);
+        if (!follow) return;
+        onCaughtUp?.();
+        const streamsNow = everyStream ? () => self.backend.list() : async () => streams;
+        yield* followEvents(self.backend, streamsNow, ends, filter, self.onCorrupt, signal);
       },
     };
   }

@@ -5,13 +5,6 @@ import { CliError, globals, openTracker } from "../context.js";
 import { formatNumber, formatValue, style, toJson } from "../format.js";
 import { findExperiment } from "./experiments.js";
 
-const POLL_MS = 500;
-/**
- * An event's timestamp is taken before its writer gets the journal lock, so an event can land after
- * one stamped later. Each poll looks back this far and skips the ids it has printed already.
- */
-const LOOK_BACK_MS = 120_000;
-
 interface EventsOptions {
   experiment?: string;
   run?: string;
@@ -48,53 +41,29 @@ export function eventsCommand(): Command {
       const wanted = (e: JournalEvent) => !types || types.has(e.type);
       const query = { experiment, runId: opts.run, since: opts.since, until: opts.until };
 
-      // What is there now (the last n of it, with --last).
-      const seen = new Map<string, string>(); // event id → ts, for the look-back window
-      let newest = "";
-      const tail: JournalEvent[] = [];
-      let floor = opts.since && Number.isFinite(Date.parse(opts.since)) ? new Date(Date.parse(opts.since)).toISOString() : "";
-      for await (const e of tracker.events(query)) {
-        if (!floor) floor = e.ts; // with --since an event id: nothing before the first event it let through
-        if (opts.follow) seen.set(e.id, e.ts);
-        if (e.ts > newest) newest = e.ts;
-        if (!wanted(e)) continue;
-        if (opts.last === undefined) print(e);
-        else {
-          tail.push(e);
-          if (tail.length > opts.last) tail.shift();
-        }
-      }
-      tail.forEach(print);
-      if (!opts.follow) return;
-
-      // Then poll for what is appended, until Ctrl-C (or SIGTERM).
-      let stop: () => void = () => {};
-      const stopped = new Promise<void>((resolve) => (stop = resolve));
-      let stopping = false;
-      const onSignal = () => {
-        stopping = true;
-        stop();
+      // --last N holds back the stored events until the last N are known; with --follow, new ones print as they come.
+      const held: JournalEvent[] = [];
+      let caughtUp = false;
+      const catchUp = () => {
+        held.forEach(print);
+        held.length = 0;
+        caughtUp = true;
       };
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       try {
-        while (!stopping) {
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([stopped, new Promise<void>((resolve) => (timer = setTimeout(resolve, POLL_MS)))]);
-          clearTimeout(timer);
-          if (stopping) break;
-          const from = newest ? new Date(Date.parse(newest) - LOOK_BACK_MS).toISOString() : opts.since;
-          for await (const e of tracker.events({ ...query, since: from ?? query.since })) {
-            if (seen.has(e.id) || e.ts < floor) continue;
-            seen.set(e.id, e.ts);
-            if (e.ts > newest) newest = e.ts;
-            if (e.type === "ExperimentCreated") names.set(e.data.experimentId, e.data.name);
-            if (wanted(e)) print(e);
+        for await (const e of tracker.events({ ...query, follow: opts.follow, signal: stop.signal, onCaughtUp: catchUp })) {
+          if (e.type === "ExperimentCreated") names.set(e.data.experimentId, e.data.name);
+          if (!wanted(e)) continue;
+          if (opts.last === undefined || caughtUp) print(e);
+          else {
+            held.push(e);
+            if (held.length > opts.last) held.shift();
           }
-          // Forget what has left the look-back window.
-          const horizon = new Date(Date.parse(newest) - LOOK_BACK_MS).toISOString();
-          for (const [id, ts] of seen) if (ts < horizon) seen.delete(id);
         }
+        if (!caughtUp) catchUp();
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
