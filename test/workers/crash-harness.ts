@@ -3,11 +3,11 @@
  *
  * - `Children`: spawns the compiled worker scripts, parses their JSON stdout, and SIGKILLs every
  *   child it started (`killAll`, for afterEach), so a failing test leaves no process behind.
- * - `readRawJournal`: an independent parser of a journal file's bytes (its own CRC-32 table, not
- *   runelog's reader) that checks every line's checksum, sequence and chain.
+ * - `readRawJournal`: harness.ts's independent check of a journal file's bytes (its own CRC-32,
+ *   not runelog's reader): every line's checksum, sequence, chain, id and envelope.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { crc32Hex, JsonMessages } from "./harness.js";
+import { checkRawJournal, JsonMessages, type RawEvent } from "./harness.js";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -106,15 +106,7 @@ export class Children {
 // ------------------------------------------------------------------ raw journal bytes
 
 
-export interface RawLine {
-  seq: number;
-  id: string;
-  ts: string;
-  type: string;
-  data: any;
-  prev: string;
-  crc: string;
-}
+export type RawLine = RawEvent;
 
 export interface RawCheck {
   events: RawLine[];
@@ -124,38 +116,10 @@ export interface RawCheck {
   problems: string[];
 }
 
-const CRC_MARK = Buffer.from(',"crc":"', "latin1");
-
-/** Every line must parse, carry the CRC-32 of its bytes before `,"crc":`, have seq = its line number, and prev = the crc before it. */
+/** The shared independent check of a journal's bytes (harness.ts), with the torn tail as a byte count. */
 export function readRawJournal(file: string): RawCheck {
-  const buf = readFileSync(file);
-  const events: RawLine[] = [];
-  const problems: string[] = [];
-  let pos = 0;
-  let n = 0;
-  let prev = "00000000";
-  while (pos < buf.length) {
-    const nl = buf.indexOf(10, pos);
-    if (nl < 0) break;
-    n++;
-    const line = buf.subarray(pos, nl);
-    pos = nl + 1;
-    let ev: RawLine;
-    try {
-      ev = JSON.parse(line.toString("utf8"));
-    } catch {
-      problems.push(`line ${n}: unparseable: ${JSON.stringify(line.toString("utf8").slice(0, 120))}`);
-      continue;
-    }
-    const mark = line.lastIndexOf(CRC_MARK);
-    if (mark < 0 || !line.subarray(mark).toString("latin1").match(/^,"crc":"[0-9a-f]{8}"\}$/)) problems.push(`line ${n}: no crc suffix`);
-    else if (crc32Hex(line.subarray(0, mark)) !== ev.crc) problems.push(`line ${n}: crc ${ev.crc} does not match its bytes`);
-    if (ev.seq !== n) problems.push(`line ${n}: seq ${ev.seq}`);
-    if (ev.prev !== prev) problems.push(`line ${n}: prev ${ev.prev}, the line before has crc ${prev}`);
-    prev = ev.crc;
-    events.push(ev);
-  }
-  return { events, tailBytes: buf.length - pos, problems };
+  const { events, tail, problems } = checkRawJournal(file);
+  return { events, tailBytes: tail.length, problems };
 }
 
 // ------------------------------------------------------------------ crash-writer acknowledgements
@@ -233,7 +197,7 @@ export function checkWriters(events: RawLine[], writers: WriterRecord[]): { prob
       if (present[i]! <= present[i - 1]!) problems.push(`writer ${w.id}: counter ${present[i]} after ${present[i - 1]} (repeated or out of order)`);
     }
     const have = new Set(present);
-    const top = present.length === 0 ? -1 : Math.max(...present);
+    const top = present.reduce((a, b) => Math.max(a, b), -1); // not Math.max(...present): a long run overflows the stack
     for (let c = 0; c <= top; c++) {
       if (failed.has(c) && have.has(c)) problems.push(`writer ${w.id}: counter ${c} rejected, yet it is in the journal`);
       if (!failed.has(c) && !have.has(c)) problems.push(`writer ${w.id}: counter ${c} missing before ${top} (a hole)`);
