@@ -84,7 +84,7 @@ export interface StartRunOptions {
 const TRACKER_OPTIONS = ["path", "fsync", "lockStaleMs", "lockTimeoutMs", "onCorrupt"];
 const START_RUN_OPTIONS = ["experimentName", "experimentId", "logGitMeta", "logEnv", "logCode", "tags"];
 const RUN_SORT_KEYS = ["runId", "status", "startTime", "endTime"] as const;
-const DEFAULT_EXPERIMENT: Experiment & { experimentId: "0" } = { experimentId: "0", name: "Default", createdAt: "" };
+const DEFAULT_EXPERIMENT = { experimentId: "0", name: "Default" } as const;
 
 type RunFn<T> = (run: ActiveRun) => T | Promise<T>;
 
