@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { ExperimentNotFound, InvalidInput, RuneLog } from "../src/index.js";
-import { type Expr, type Ident, printFilter } from "../src/query/index.js";
+import { type Expr, type Ident, type Literal, printFilter } from "../src/query/index.js";
 import { expectInvalidInput, nextMillisecond, openStore, QUIET, type TestStore } from "./helpers/api.js";
 import { evaluate, type PlainRun } from "./helpers/query.js";
 import { snapshotFiles } from "./helpers/store.js";
@@ -176,7 +176,7 @@ describe("property: the store answers what a direct evaluation says", () => {
       { kind: "attributes", key: "status" }, { kind: "attributes", key: "parentRunId" }, { kind: "attributes", key: "startTime" },
     ];
     const times = runs.map((r) => Date.parse(r.startTime));
-    const literal = (ident: Ident) =>
+    const literal = (ident: Ident): fc.Arbitrary<Literal> =>
       ident.kind === "metrics" ? fc.constantFrom(0.5, 0.85, 0.91, NaN, Infinity, 0).map((value) => ({ type: "number" as const, value }))
       : ident.kind === "params" ? fc.oneof(fc.constantFrom(0.01, 0.1, 32, 1).map((value) => ({ type: "number" as const, value })), fc.constantFrom("adam", "0.1", "sgd", "0.01").map((value) => ({ type: "string" as const, value })))
       : ident.key === "startTime" ? fc.constantFrom(...times).map((value) => ({ type: "number" as const, value }))
