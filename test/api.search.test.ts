@@ -142,6 +142,51 @@ describe("searchRuns", () => {
   });
 });
 
+test("a search after new events sees them (nothing cached outlives a change)", async () => {
+  const s = openStore("runelog-search-fresh-");
+  try {
+    const t = s.tracker;
+    const other = s.reopen(); // another process's view of the same store
+    const run = await t.startRun({ ...QUIET, experimentName: "e" });
+    await run.logParams({ lr: 0.1 });
+    await run.logMetric("acc", 0.2);
+    expect(ids(await other.searchRuns({ filter: "metrics.acc < 0.5", orderBy: "metrics.acc" }))).toEqual([run.runId]);
+    expect((await other.searchRuns())[0]!.params).toEqual({ lr: 0.1 });
+    await run.logMetric("acc", 0.9);
+    await run.logParams({ lr: 0.2, opt: "adam" });
+    expect(ids(await other.searchRuns({ filter: "metrics.acc < 0.5" }))).toEqual([]);
+    expect(ids(await other.searchRuns({ filter: "metrics.acc > 0.5 and params.opt = 'adam'" }))).toEqual([run.runId]);
+    const [found] = await other.searchRuns();
+    expect(found!.params).toEqual({ lr: 0.2, opt: "adam" });
+    expect(found!.metrics).toEqual({ acc: 0.9 });
+    expect(found!.status).toBe("RUNNING");
+    const second = await t.startRun({ ...QUIET, experimentName: "e" });
+    await second.logMetric("acc", 0.95);
+    await run.end("FAILED");
+    expect(ids(await other.searchRuns({ orderBy: "metrics.acc DESC" }))).toEqual([second.runId, run.runId]);
+    expect(ids(await other.searchRuns({ filter: "attributes.status = 'FAILED' and attributes.end_time IS NOT NULL" }))).toEqual([run.runId]);
+    await second.end();
+  } finally {
+    s.done();
+  }
+});
+
+test("params holding objects come back as the caller's own deep copies", async () => {
+  const s = openStore("runelog-search-nested-");
+  try {
+    const run = await s.tracker.startRun({ ...QUIET, experimentName: "e" });
+    await run.logParams({ layers: [64, 32], opt: { name: "adam", betas: [0.9, 0.99] } });
+    await run.end();
+    const [first] = await s.tracker.searchRuns({ filter: "params.layers = '[64,32]' and params.opt LIKE '%adam%'" });
+    (first!.params.layers as number[]).push(1);
+    (first!.params.opt as { name: string }).name = "changed";
+    const [again] = await s.tracker.searchRuns();
+    expect(again!.params).toEqual({ layers: [64, 32], opt: { name: "adam", betas: [0.9, 0.99] } });
+  } finally {
+    s.done();
+  }
+});
+
 describe("loadResults with filter and orderBy", () => {
   test("filters and orders the table's rows", async () => {
     const table = await tracker.loadResults("mnist", { filter: "tags.stage IS NOT NULL", orderBy: ["metrics.acc DESC"] });
