@@ -7,7 +7,6 @@ import { BASE_COLUMNS, resultColumns, resultsTable, type ExperimentRecord, type 
 import { InvalidInput } from "../errors.js";
 import type { RunStatus } from "../events.js";
 import { compileFilter, type Expr, orderRuns, parseFilter, parseOrderBy, type OrderKey } from "../query/index.js";
-import type { Run } from "../tracker.js";
 import * as validate from "../validate.js";
 import { RunTable, singleTableAccessors, tableAccessors } from "./run-table.js";
 
@@ -20,7 +19,7 @@ export interface SearchSource {
   /** The status a reader sees (a RUNNING run whose process died is KILLED). */
   status(run: RunState): RunStatus;
   /** getRun's answer for this run: a copy the caller may keep. */
-  view(run: RunState): Run;
+  view(run: RunState): RunView;
 }
 
 export interface SearchRunsOptions {
@@ -34,10 +33,21 @@ export interface SearchRunsOptions {
   maxResults?: number;
 }
 
-/** A run as searchRuns returns it: getRun's shape plus its parent run. */
-export interface SearchedRun extends Run {
+/** A run as searchRuns returns it: getRun's shape (the tracker's `Run`) plus its parent run. */
+export interface SearchedRun {
+  runId: string;
+  experimentId: string;
+  status: RunStatus;
+  startTime: string;
+  endTime: string | null;
+  params: Record<string, unknown>;
+  /** Latest value of each metric. */
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
   parentRunId: string | null;
 }
+
+type RunView = Omit<SearchedRun, "parentRunId">;
 
 export interface LoadResultsOptions {
   filter?: string;
@@ -130,7 +140,7 @@ function searchedRun(run: RunState, source: SearchSource): SearchedRun {
 }
 
 /** The params, metrics and tags keys the given runs have, each list sorted (for a UI's column picker or completion). */
-export function runKeys(runs: readonly Run[]): { params: string[]; metrics: string[]; tags: string[] } {
+export function runKeys(runs: ReadonlyArray<Pick<RunView, "params" | "metrics" | "tags">>): { params: string[]; metrics: string[]; tags: string[] } {
   const params = new Set<string>();
   const metrics = new Set<string>();
   const tags = new Set<string>();
