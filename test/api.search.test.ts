@@ -4,7 +4,12 @@
  * property: for random filters (printed from random ASTs) the store answers what a direct evaluation
  * of the AST over getRun's answers says.
  */
+import { spawn } from "node:child_process";
+import { hostname } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
+import { draft, newId } from "../src/events.js";
+import { DEFAULT_LOCK_OPTIONS, FileJournal } from "../src/journal/index.js";
 import { ExperimentNotFound, InvalidInput, RuneLog } from "../src/index.js";
 import { type Expr, type Ident, type Literal, printFilter } from "../src/query/index.js";
 import { expectInvalidInput, nextMillisecond, openStore, QUIET, type TestStore } from "./helpers/api.js";
@@ -258,6 +263,27 @@ test("InvalidInput is what a bad filter throws, also from a fresh tracker on a m
     await expect(s.tracker.searchRuns({ filter: "params.x IN ()" })).rejects.toBeInstanceOf(InvalidInput);
     expect(await s.tracker.searchRuns({ filter: "params.x IS NULL" })).toEqual([]);
   } finally {
+    s.done();
+  }
+});
+
+test("status is what readers see: a run whose process died is KILLED, also with no event in between", async () => {
+  const s = openStore("runelog-search-killed-");
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+  try {
+    const experimentId = await s.tracker.getOrCreateExperiment("hosts");
+    const journal = new FileJournal(join(s.storeDir, "experiments", `${experimentId}.ndjson`), `experiments/${experimentId}.ndjson`, { lock: DEFAULT_LOCK_OPTIONS, fsync: false });
+    const runId = newId();
+    await journal.append([draft("RunStarted", { runId, experimentId, parentRunId: null, pid: child.pid!, host: hostname(), tags: {}, git: null, env: null })]);
+    expect(ids(await s.tracker.searchRuns({ filter: "attributes.status = 'RUNNING'" }))).toEqual([runId]);
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill("SIGKILL");
+    await exited;
+    expect(ids(await s.tracker.searchRuns({ filter: "attributes.status = 'RUNNING'" }))).toEqual([]);
+    const [killed] = await s.tracker.searchRuns({ filter: "attributes.status IN ('KILLED')", orderBy: "attributes.status" });
+    expect(killed).toMatchObject({ runId, status: "KILLED" });
+  } finally {
+    child.kill("SIGKILL");
     s.done();
   }
 });
