@@ -72,8 +72,8 @@ export class JournalCorrupted extends RuneLogError {
 
 export class LockTimeout extends RuneLogError {
   override readonly code = "LOCK_TIMEOUT";
-  constructor(readonly file: string, readonly waitedMs: number) {
-    super(`could not lock ${file} within ${waitedMs} ms; another writer holds it`);
+  constructor(readonly file: string, readonly waitedMs: number, readonly reason = "another writer holds it") {
+    super(`could not lock ${file} within ${waitedMs} ms: ${reason}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { JournalCorrupted, LockTimeout, RuneLog } from "../src/index.js";
 import { DEFAULT_LOCK_OPTIONS, FileJournal, START, type Journal } from "../src/journal/index.js";
+import { journalLock } from "../src/journal/lock.js";
 import { describeJournalContract, tagged, tagsOf } from "./journal.contract.js";
 import { removeDir, tempDir } from "./helpers/store.js";
 import { checkRawJournal } from "./workers/harness.js";
@@ -69,7 +70,7 @@ describe("FileJournal on disk", () => {
   });
 
   test("300 unawaited appends take the lock once (group commit)", async () => {
-    const lock = jest.spyOn(lockfile, "lock");
+    const lock = jest.spyOn(journalLock, "withLock");
     try {
       await Promise.all(Array.from({ length: 300 }, (_, i) => journal.append([tagged(`g${i}`)])));
       expect(lock).toHaveBeenCalledTimes(1);
