@@ -11,6 +11,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { JournalCorrupted } from "../errors.js";
 import { encodeInto, type EventDraft, maxLineBytes } from "./line.js";
 import { type Held, isStillMine, journalLock, type LockOptions } from "./lock.js";
 import { readTail } from "./read.js";
@@ -104,7 +105,7 @@ export class JournalWriter {
    */
   private writeBatch(batch: Group[], held: Held): Group[] | null {
     testPause?.("locked");
-    const fd = openSync(this.file, "a+");
+    const fd = openJournal(this.file, this.options.displayName);
     try {
       const st = fstatSync(fd);
       let known = this.known;
@@ -189,6 +190,15 @@ function newGroup(expectedSeq: number | undefined): Group {
     reject = rej;
   });
   return { drafts: [], settled: false, expectedSeq, promise, resolve, reject };
+}
+
+function openJournal(file: string, displayName: string): number {
+  try {
+    return openSync(file, "a+");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EISDIR") throw new JournalCorrupted(displayName, 0, 0, "not-a-file");
+    throw err;
+  }
 }
 
 function syncDir(dir: string): void {

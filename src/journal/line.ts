@@ -70,7 +70,8 @@ export function encodeLine(draft: EventDraft, seq: number, prev: string): { line
   return { line: buf.toString("utf8", 0, end), crc };
 }
 
-export type LineProblemKind = "torn-tail" | "bad-checksum" | "bad-json" | "broken-chain" | "unknown-event";
+/** `not-a-file`: something other than a regular file (a directory) is where the journal goes; reported at line 0, offset 0. */
+export type LineProblemKind = "torn-tail" | "bad-checksum" | "bad-json" | "broken-chain" | "unknown-event" | "not-a-file";
 
 /**
  * Checks one line's bytes (without its newline). Returns the parsed event, or the kind of damage.
