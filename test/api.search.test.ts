@@ -10,6 +10,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { draft, newId } from "../src/events.js";
 import { DEFAULT_LOCK_OPTIONS, FileJournal } from "../src/journal/index.js";
+import { MemoryStore } from "../src/store/memory/index.js";
+import { trackerOn } from "../src/tracker.js";
 import { ExperimentNotFound, InvalidInput, RuneLog } from "../src/index.js";
 import { type Expr, type Ident, type Literal, printFilter } from "../src/query/index.js";
 import { expectInvalidInput, nextMillisecond, openStore, QUIET, type TestStore } from "./helpers/api.js";
@@ -286,4 +288,20 @@ test("status is what readers see: a run whose process died is KILLED, also with 
     child.kill("SIGKILL");
     s.done();
   }
+});
+
+test("search works the same on the in-memory store", async () => {
+  const t = trackerOn(new MemoryStore());
+  const a = await t.startRun({ ...QUIET, experimentName: "m" });
+  await a.logParams({ lr: 0.1 });
+  await a.logMetric("acc", 0.8);
+  await a.end();
+  await nextMillisecond();
+  const b = await t.startRun({ ...QUIET, experimentName: "m" });
+  await b.logMetric("acc", 0.9);
+  await b.end();
+  expect(ids(await t.searchRuns({ filter: "metrics.acc > 0.5", orderBy: "metrics.acc DESC" }))).toEqual([b.runId, a.runId]);
+  expect(ids(await t.searchRuns({ experiments: ["m"], filter: "params.lr = '0.1'" }))).toEqual([a.runId]);
+  expect((await t.loadResults("m", { filter: "params.lr IS NULL" })).array("runId")).toEqual([b.runId]);
+  await t.close();
 });
