@@ -9,7 +9,12 @@ import type { RouteContext } from "./context.js";
 import { serveUi } from "./files.js";
 import { errorResponse, HttpError } from "./http.js";
 import { experimentsRoutes } from "./routes/experiments.js";
+import { artifactsRoutes } from "./routes/artifacts.js";
 import { eventsRoutes } from "./routes/events.js";
+import { historyRoutes } from "./routes/history.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { modelsRoutes } from "./routes/models.js";
+import { runsRoutes } from "./routes/runs.js";
 import { apiGuard, CONTENT_SECURITY_POLICY, hostCheck, type SecurityOptions, tokenLanding } from "./security.js";
 import { StreamHub } from "./stream.js";
 import { Views } from "./views.js";
@@ -42,7 +47,7 @@ export function createUiApp(options: UiAppOptions): UiApp {
       await next();
       c.header("Cache-Control", "no-store");
     });
-  for (const routes of [experimentsRoutes, eventsRoutes]) api.route("/", routes(ctx));
+  for (const routes of [experimentsRoutes, runsRoutes, metricsRoutes, artifactsRoutes, modelsRoutes, eventsRoutes, historyRoutes]) api.route("/", routes(ctx));
   api.all("*", (c) => {
     throw new HttpError(404, "NOT_FOUND", `no API route ${c.req.method} ${c.req.path}`);
   });
