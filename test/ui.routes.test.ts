@@ -96,3 +96,32 @@ test("?asOf= answers as the store was then; a bad asOf is 400 naming asOf", asyn
   expect(err).toMatchObject({ status: 400, code: "INVALID_INPUT" });
   expect(err.message).toContain("asOf");
 });
+
+test("GET /api/runs searches with searchRuns: filter, repeated orderBy, several experiments; keys ignore the filter", async () => {
+  const { a, b } = await seed();
+  const other = await store.tracker.startRun({ experimentName: "cifar", ...QUIET });
+  await other.logParam("depth", 3);
+  await other.end();
+  const found = await getJson(ui, `/api/runs?experiment=mnist&filter=${encodeURIComponent("params.lr = 0.1")}`);
+  expect(found.total).toBe(1);
+  expect(found.runs[0].runId).toBe(b);
+  expect(found.keys.params).toEqual(["lr", "optimizer"]);
+  const ordered = await getJson(ui, `/api/runs?experiment=mnist&experiment=cifar&orderBy=${encodeURIComponent("params.lr DESC")}&orderBy=attributes.start_time`);
+  expect(ordered.runs.map((r: { runId: string }) => r.runId)).toEqual([b, a, other.runId]);
+  expect(ordered.keys.params).toEqual(["depth", "lr", "optimizer"]);
+  const everywhere = await getJson(ui, "/api/runs");
+  expect(everywhere.total).toBe(3);
+});
+
+test("a filter that does not parse is 400 with the caret message; a bad offset or limit is 400 naming it", async () => {
+  await seed();
+  const err = await errorOf(await call(ui, `/api/runs?filter=${encodeURIComponent("metrics.acc > and x")}`));
+  expect(err).toMatchObject({ status: 400, code: "INVALID_INPUT" });
+  expect(err.message).toContain("filter");
+  expect(err.message).toContain("^");
+  for (const q of ["offset=-1", "limit=0", "limit=ten", "offset=1.5"]) {
+    const e = await errorOf(await call(ui, `/api/runs?${q}`));
+    expect(e).toMatchObject({ status: 400, code: "INVALID_INPUT" });
+    expect(e.message).toContain(q.split("=")[0]);
+  }
+});

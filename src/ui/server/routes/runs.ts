@@ -1,9 +1,8 @@
 /** GET /api/runs (a search, paged, with the keys seen) and GET /api/runs/:runId (one run in full). */
 import { Hono } from "hono";
-import { InvalidInput, RunNotFound, type JournalEvent } from "../../../index.js";
+import { InvalidInput, RunNotFound, runKeys, type JournalEvent } from "../../../index.js";
 import type { RouteContext } from "../context.js";
 import { intParam, param, params, sendJson } from "../http.js";
-import { type FoundRun, searchRuns } from "../search.js";
 
 /** A run page shows this many of the run's events; /api/events?runId=…&after=<eventsNext> has the rest. */
 const RUN_EVENTS = 500;
@@ -18,10 +17,10 @@ export function runsRoutes({ views }: RouteContext): Hono {
       const orderBy = params(c, "orderBy").filter(Boolean);
       const offset = intParam(c, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
       const limit = intParam(c, "limit", 100, 1, 100_000);
-      const runs = await searchRuns(view, { experiments, filter, orderBy });
+      const runs = await view.searchRuns({ experiments, filter, orderBy: orderBy.length > 0 ? orderBy : undefined });
       // Keys for columns and autocomplete: of every run in the experiments, not only those the filter kept.
-      const all = filter === undefined ? runs : await searchRuns(view, { experiments });
-      return sendJson(c, { total: runs.length, runs: runs.slice(offset, offset + limit), keys: keysOf(all) });
+      const all = filter === undefined ? runs : await view.searchRuns({ experiments });
+      return sendJson(c, { total: runs.length, runs: runs.slice(offset, offset + limit), keys: runKeys(all) });
     })
     .get("/runs/:runId", async (c) => {
       const view = views.of(c);
@@ -43,19 +42,6 @@ export function runsRoutes({ views }: RouteContext): Hono {
       const { metricHistory, ...rest } = details;
       return sendJson(c, { ...rest, ...(withHistory ? { metricHistory } : {}), metricCounts, events, eventsNext });
     });
-}
-
-function keysOf(runs: FoundRun[]): { params: string[]; metrics: string[]; tags: string[] } {
-  const p = new Set<string>();
-  const m = new Set<string>();
-  const t = new Set<string>();
-  for (const r of runs) {
-    for (const k in r.params) p.add(k);
-    for (const k in r.metrics) m.add(k);
-    for (const k in r.tags) t.add(k);
-  }
-  const sorted = (s: Set<string>) => [...s].sort();
-  return { params: sorted(p), metrics: sorted(m), tags: sorted(t) };
 }
 
 function booleanParam(text: string | undefined, name: string, fallback: boolean): boolean {
