@@ -125,3 +125,30 @@ test("a filter that does not parse is 400 with the caret message; a bad offset o
     expect(e.message).toContain(q.split("=")[0]);
   }
 });
+
+test("errors map to statuses by code: 400, 404, 409, 500 (JournalCorrupted's message), 503; anything else 500 without a stack", async () => {
+  const { errorResponse } = await import("../src/ui/server/http.js");
+  const errors = await import("../src/errors.js");
+  const cases: Array<[Error, number, string]> = [
+    [new errors.InvalidInput("x", "bad"), 400, "INVALID_INPUT"],
+    [new errors.ExperimentNotFound("e"), 404, "EXPERIMENT_NOT_FOUND"],
+    [new errors.RunNotFound("r"), 404, "RUN_NOT_FOUND"],
+    [new errors.ArtifactNotFound("a"), 404, "ARTIFACT_NOT_FOUND"],
+    [new errors.ModelNotFound("m"), 404, "MODEL_NOT_FOUND"],
+    [new errors.NoVersionsFound("m"), 404, "NO_VERSIONS_FOUND"],
+    [new errors.ModelVersionNotFound("m", "1"), 404, "MODEL_VERSION_NOT_FOUND"],
+    [new errors.ReadOnlyView("setModelAlias"), 409, "READ_ONLY"],
+    [new errors.JournalCorrupted("experiments/1.ndjson", 3, 120, "bad-checksum"), 500, "JOURNAL_CORRUPTED"],
+    [new errors.LockTimeout("registry.ndjson", 60000), 503, "LOCK_TIMEOUT"],
+    [Object.assign(new errors.RuneLogError("db down"), { code: "STORE_UNAVAILABLE" }), 503, "STORE_UNAVAILABLE"],
+    [new TypeError("boom"), 500, "INTERNAL"],
+  ];
+  for (const [err, status, code] of cases) {
+    const res = errorResponse(err);
+    const body = await res.json();
+    expect({ code, status: res.status, body: body.error.code }).toEqual({ code, status, body: code });
+    expect(body.error.message).toBe(err.message);
+    expect(JSON.stringify(body)).not.toContain("    at ");
+  }
+  expect((await errorResponse(new errors.JournalCorrupted("experiments/1.ndjson", 3, 120, "bad-checksum")).json()).error.message).toMatch(/experiments\/1\.ndjson line 3 \(byte offset 120\)/);
+});
