@@ -161,3 +161,31 @@ test("bad requests: ?asOf= (a stream has no past) and a Last-Event-ID that is no
   expect(err).toMatchObject({ status: 400, code: "INVALID_INPUT" });
   expect(err.message).toContain("Last-Event-ID");
 });
+
+test("over a real socket: a client that goes away is unsubscribed; close() ends the others and the server", async () => {
+  const { startUiServer } = await import("../src/ui/server/serve.js");
+  const server = await startUiServer({ tracker: store.tracker, port: 0, token: "tok" });
+  const open = async () => {
+    const abort = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/stream`, { headers: { authorization: "Bearer tok" }, signal: abort.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    return { abort, reader };
+  };
+  try {
+    const a = await open();
+    const b = await open();
+    expect(server.streams).toBe(2);
+    a.abort.abort();
+    while (server.streams !== 1) await new Promise((r) => setTimeout(r, 20));
+    await server.close();
+    expect(server.streams).toBe(0);
+    // the stream ends (cleanly, or cut with the connection): it does not hang
+    const drain = async (): Promise<string> => {
+      for (;;) if ((await b.reader.read()).done) return "done";
+    };
+    expect(["done", "cut"]).toContain(await drain().catch(() => "cut"));
+  } finally {
+    await server.close().catch(() => {});
+  }
+});

@@ -23,6 +23,8 @@ export interface UiServer {
   host: string;
   port: number;
   token: string;
+  /** How many event streams are open. */
+  readonly streams: number;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,9 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     host,
     port,
     token,
+    get streams() {
+      return app.hub.clients;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         app.close();
