@@ -152,3 +152,33 @@ test("errors map to statuses by code: 400, 404, 409, 500 (JournalCorrupted's mes
   }
   expect((await errorResponse(new errors.JournalCorrupted("experiments/1.ndjson", 3, 120, "bad-checksum")).json()).error.message).toMatch(/experiments\/1\.ndjson line 3 \(byte offset 120\)/);
 });
+
+test("deleted runs and experiments are gone now and there again as of before the deletion", async () => {
+  const { a } = await seed();
+  const other = await store.tracker.startRun({ experimentName: "old", ...QUIET });
+  await other.end();
+  let before = "";
+  for await (const e of store.tracker.events()) before = e.id;
+  await store.tracker.deleteRun(a);
+  await store.tracker.deleteExperiment("old");
+  expect((await call(ui, `/api/runs/${a}`)).status).toBe(404);
+  expect((await getJson(ui, "/api/experiments")).map((e: { name: string }) => e.name)).toEqual(["Default", "mnist"]);
+  expect((await getJson(ui, `/api/runs/${a}?asOf=${before}`)).runId).toBe(a);
+  expect((await getJson(ui, `/api/experiments?asOf=${before}`)).map((e: { name: string }) => e.name)).toEqual(["Default", "mnist", "old"]);
+  expect((await getJson(ui, `/api/runs?asOf=${before}`)).total).toBe(3);
+  expect(ui.views.cached).toBe(1); // one instant, one view, however many requests
+});
+
+test("asOf views: one per instant (an ISO time and the same epoch ms share it), least recently used out first", async () => {
+  const { Views } = await import("../src/ui/server/views.js");
+  const views = new Views(store.tracker, 2);
+  const t1 = "2026-01-01T00:00:00.000Z";
+  const a = views.at(t1);
+  expect(views.at(String(Date.parse(t1)))).toBe(a);
+  const b = views.at("2026-01-02T00:00:00Z");
+  expect(views.at(t1)).toBe(a); // a is now the most recent
+  views.at("01ARZ3NDEKTSV4RRFFQ69G5FAV");
+  expect(views.cached).toBe(2);
+  expect(views.at(t1)).toBe(a);
+  expect(views.at("2026-01-02T00:00:00.000Z")).not.toBe(b); // b was evicted
+});
