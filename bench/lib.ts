@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { draft, type EventMap, type EventType } from "../src/events.js";
-import { encodeInto, GENESIS_HASH, maxLineBytes } from "../src/journal/line.js";
+import { encodeInto, GENESIS_HASH, maxLineBytes } from "../src/store/line.js";
 import { RuneLog } from "../src/index.js";
 
 /** BENCH_QUICK=1 or --quick: every size about 10× smaller, for a smoke run. */

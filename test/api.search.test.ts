@@ -9,7 +9,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { draft, newId } from "../src/events.js";
-import { DEFAULT_LOCK_OPTIONS, FileJournal } from "../src/journal/index.js";
+import { DEFAULT_LOCK_OPTIONS, FileJournal } from "../src/store/file/journal/index.js";
 import { MemoryStore } from "../src/store/memory/index.js";
 import { trackerOn } from "../src/tracker.js";
 import { ExperimentNotFound, InvalidInput, RuneLog } from "../src/index.js";

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { InvalidInput, RuneLog, RuneLogError, type ActiveRun, type JournalEvent } from "../src/index.js";
 import { ReadOnlyView } from "../src/errors.js";
 import { draft } from "../src/events.js";
-import { encodeLine, GENESIS_HASH } from "../src/journal/line.js";
+import { encodeLine, GENESIS_HASH } from "../src/store/line.js";
 import { caught, openStore, QUIET, withEnv, type TestStore } from "./helpers/api.js";
 import { removeDir, snapshotFiles, tempDir } from "./helpers/store.js";
 

@@ -9,7 +9,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { ExperimentNotFound, RuneLog, type JournalEvent } from "../src/index.js";
 import { draft } from "../src/events.js";
-import { encodeLine, GENESIS_HASH } from "../src/journal/line.js";
+import { encodeLine, GENESIS_HASH } from "../src/store/line.js";
 import { nextMillisecond, openStore, QUIET, type TestStore } from "./helpers/api.js";
 import { removeDir, tempDir } from "./helpers/store.js";
 

@@ -10,7 +10,7 @@
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { JournalCorrupted, RuneLog, type JournalEvent } from "../src/index.js";
-import { encodeLine } from "../src/journal/line.js";
+import { encodeLine } from "../src/store/line.js";
 import { caught, QUIET } from "./helpers/api.js";
 import { removeDir, snapshotFiles, tempDir } from "./helpers/store.js";
 

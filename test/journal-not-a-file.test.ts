@@ -5,7 +5,7 @@
 import { mkdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { JournalCorrupted, RuneLog } from "../src/index.js";
-import { DEFAULT_LOCK_OPTIONS, FileJournal } from "../src/journal/index.js";
+import { DEFAULT_LOCK_OPTIONS, FileJournal } from "../src/store/file/journal/index.js";
 import { cli } from "./helpers/cli.js";
 import { removeDir, tempDir } from "./helpers/store.js";
 import { tagged } from "./journal.contract.js";

@@ -3,10 +3,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeF
 import { dirname, join } from "node:path";
 import lockfile from "proper-lockfile";
 import { JournalCorrupted, LockTimeout, RuneLog } from "../src/index.js";
-import { DEFAULT_LOCK_OPTIONS, FileJournal, FileJournalBackend, START, type Journal } from "../src/journal/index.js";
+import { DEFAULT_LOCK_OPTIONS, FileJournal, FileJournalBackend, START, type Journal } from "../src/store/file/journal/index.js";
 import { FILE_CAPABILITIES } from "../src/store/file/index.js";
-import { StorePaths } from "../src/store/paths.js";
-import { journalLock } from "../src/journal/lock.js";
+import { StorePaths } from "../src/store/file/paths.js";
+import { journalLock } from "../src/store/file/journal/lock.js";
 import { describeJournalContract, tagged, tagsOf } from "./journal.contract.js";
 import { removeDir, tempDir } from "./helpers/store.js";
 import { checkRawJournal } from "./workers/harness.js";

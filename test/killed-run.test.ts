@@ -9,7 +9,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { RuneLog } from "../src/index.js";
 import { draft, type EventMap, newId } from "../src/events.js";
-import { DEFAULT_LOCK_OPTIONS, FileJournal } from "../src/journal/index.js";
+import { DEFAULT_LOCK_OPTIONS, FileJournal } from "../src/store/file/journal/index.js";
 import { Children, readRawJournal, removeDir, tempDir, workerScript } from "./workers/crash-harness.js";
 
 jest.setTimeout(60_000);

@@ -10,7 +10,7 @@
  */
 import { crc32 } from "node:zlib";
 import type { EventDraft, StoredEvent } from "../events.js";
-import type { ProblemKind } from "../store/types.js";
+import type { ProblemKind } from "./types.js";
 
 export type { EventDraft, StoredEvent } from "../events.js";
 

@@ -10,7 +10,7 @@
  * - Positions are opaque outside their backend. Callers may read `seq` and nothing else; they get
  *   positions only from the backend (START, a ReadChunk's `end`) and give them back unchanged.
  * - The hash chain and checksums are computed over the same canonical line in every backend
- *   (src/journal/line.ts: encodeLine), so a store copied from one backend to another verifies.
+ *   (src/store/line.ts: encodeLine), so a store copied from one backend to another verifies.
  */
 import type { EventDraft, StoredEvent } from "../events.js";
 

@@ -8,7 +8,7 @@ import { chmod, link, mkdir, readFile, rename, stat, unlink, writeFile } from "n
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
-import { ArtifactNotFound, InvalidInput } from "../errors.js";
+import { ArtifactNotFound, InvalidInput } from "../../errors.js";
 import type { StorePaths } from "./paths.js";
 
 export interface BlobRef {

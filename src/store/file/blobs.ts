@@ -13,9 +13,9 @@ import { linkSync, mkdirSync, renameSync, statSync, unlinkSync, copyFileSync } f
 import { stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ArtifactNotFound } from "../../errors.js";
-import { type LockOptions, withLock } from "../../journal/lock.js";
-import { putBytes, putFile, readBlob } from "../artifacts.js";
-import type { StorePaths } from "../paths.js";
+import { type LockOptions, withLock } from "./journal/lock.js";
+import { putBytes, putFile, readBlob } from "./artifacts.js";
+import type { StorePaths } from "./paths.js";
 import type { BlobHolder, BlobRef, BlobSource, BlobStore } from "../types.js";
 
 export class FileBlobStore implements BlobStore {

@@ -1,8 +1,8 @@
 /** The folder store: everything under `<path>/.runelog/` (journals, blobs, snapshots). */
 import { stat } from "node:fs/promises";
-import { FileJournalBackend } from "../../journal/index.js";
-import { StorePaths } from "../paths.js";
-import { FileSnapshotStore } from "../snapshots.js";
+import { FileJournalBackend } from "./journal/index.js";
+import { StorePaths } from "./paths.js";
+import { FileSnapshotStore } from "./snapshots.js";
 import type { Capabilities, Store, StoreOptions } from "../types.js";
 import { FileBlobStore } from "./blobs.js";
 

@@ -1,8 +1,8 @@
 /** Every path under `.runelog/`, in one place. Each segment is checked, so no name can leave the store. */
 import { join, relative, resolve, sep } from "node:path";
-import { InvalidInput } from "../errors.js";
-import * as validate from "../validate.js";
-import { newId } from "../events.js";
+import { InvalidInput } from "../../errors.js";
+import * as validate from "../../validate.js";
+import { newId } from "../../events.js";
 
 export const STORE_DIR = ".runelog";
 

@@ -7,8 +7,8 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { deserialize, serialize } from "node:v8";
-import { SCHEMA_VERSION } from "../events.js";
-import type { Position, StreamName } from "../journal/index.js";
+import { SCHEMA_VERSION } from "../../events.js";
+import type { Position, StreamName } from "./journal/index.js";
 import type { StorePaths } from "./paths.js";
 
 const FORMAT = 1;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ArtifactNotFound, InvalidInput, JournalCorrupted } from "../../errors.js";
 import type { EventDraft, StoredEvent } from "../../events.js";
-import { encodeLine, GENESIS_HASH } from "../../journal/line.js";
+import { encodeLine, GENESIS_HASH } from "../line.js";
 import {
   type BlobHolder, type BlobRef, type BlobSource, type BlobStore, type Capabilities, ConcurrencyConflict, type GrowthListener, type Journal,
   type JournalStore, type Position, type Problem, type ReadChunk, type ReadOptions, type SnapshotStore, type Store, type StreamName,

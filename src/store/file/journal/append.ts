@@ -11,9 +11,9 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { ConcurrencyConflict } from "../store/types.js";
-import { JournalCorrupted } from "../errors.js";
-import { encodeInto, type EventDraft, maxLineBytes } from "./line.js";
+import { ConcurrencyConflict } from "../../types.js";
+import { JournalCorrupted } from "../../../errors.js";
+import { encodeInto, type EventDraft, maxLineBytes } from "../../line.js";
 import { type Held, isStillMine, journalLock, type LockOptions } from "./lock.js";
 import { readTail } from "./read.js";
 
@@ -24,7 +24,7 @@ export interface WriterOptions {
   displayName: string;
 }
 
-export { ConcurrencyConflict } from "../store/types.js";
+export { ConcurrencyConflict } from "../../types.js";
 
 /**
  * Queued drafts that settle together. Unconditional appends made one after another share one

@@ -6,15 +6,15 @@
 import { type FSWatcher, watch as watchFolder } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import type { StorePaths } from "../store/paths.js";
-import type { GrowthListener, Journal, JournalStore, Position, ReadChunk, ReadOptions, StreamName } from "../store/types.js";
+import type { StorePaths } from "../paths.js";
+import type { GrowthListener, Journal, JournalStore, Position, ReadChunk, ReadOptions, StreamName } from "../../types.js";
 import type { LockOptions } from "./lock.js";
 import { writerFor } from "./append.js";
-import type { EventDraft } from "./line.js";
+import type { EventDraft } from "../../line.js";
 import { lineEndsAt, readJournalFile } from "./read.js";
 
-export { ConcurrencyConflict, isConflict, START, type Journal, type JournalStore, type Position, type Problem, type ReadChunk, type ReadOptions, type StreamName } from "../store/types.js";
-export { type EventDraft, type LineProblemKind, type StoredEvent, GENESIS_HASH } from "./line.js";
+export { ConcurrencyConflict, isConflict, START, type Journal, type JournalStore, type Position, type Problem, type ReadChunk, type ReadOptions, type StreamName } from "../../types.js";
+export { type EventDraft, type LineProblemKind, type StoredEvent, GENESIS_HASH } from "../../line.js";
 export { type LockOptions, DEFAULT_LOCK_OPTIONS } from "./lock.js";
 
 export interface FileJournalOptions {
@@ -157,6 +157,3 @@ export class FileJournal implements Journal {
     return lineEndsAt(this.file, position);
   }
 }
-
-/** The name this interface had before src/store/types.ts. */
-export type JournalBackend = JournalStore;

@@ -19,7 +19,7 @@
 import { closeSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { LockTimeout } from "../errors.js";
+import { LockTimeout } from "../../../errors.js";
 
 export interface LockOptions {
   /** A lock that cannot be judged by its holder's pid is taken over once older than this. At least 2000. */

@@ -4,9 +4,9 @@
  * mid-append, or an append still in progress — and are never returned; the position stops before them.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { JournalCorrupted } from "../errors.js";
-import type { Position, Problem, ReadChunk, ReadOptions } from "../store/types.js";
-import { decodeLine, GENESIS_HASH, type LineProblemKind, type StoredEvent } from "./line.js";
+import { JournalCorrupted } from "../../../errors.js";
+import type { Position, Problem, ReadChunk, ReadOptions } from "../../types.js";
+import { decodeLine, GENESIS_HASH, type LineProblemKind, type StoredEvent } from "../../line.js";
 
 /** A position in a journal file: after `line` lines and `offset` bytes, the last good event being `seq`/`hash`. Only this backend looks inside. */
 export interface FilePosition extends Position {
