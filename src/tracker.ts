@@ -3,7 +3,6 @@
  * reads from projections. It does no file I/O of its own: journals, the store and projectors do.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { ColumnTable } from "arquero";
 import {
@@ -13,20 +12,20 @@ import {
   type ModelRecord, type ModelVersionView, type Projection, type RegistryState, type ResultRow, type RunState, type VersionRecord,
 } from "../projections/index.js";
 import { ArtifactNotFound, ExperimentNotFound, InvalidInput, ModelNotFound, ModelVersionNotFound, NoActiveRun, NoVersionsFound, ReadOnlyView, RunNotFound } from "./errors.js";
-import { draft, type EnvMeta, type GitMeta, type JournalEvent, newId, type RunStatus } from "./events.js";
+import { draft, type EnvMeta, type EventMap, type GitMeta, type JournalEvent, newId, type RunStatus } from "./events.js";
 import { type EventFilter, followEvents, type Horizon, horizonOf, includes, type Instant, mergedEvents, parseInstant, type VerifyReport, verifyStore } from "./audit.js";
 import { DEFAULT_LOCK_OPTIONS, FileJournalBackend, isConflict, type JournalBackend, type Position, type StoredEvent, type StreamName } from "./journal/index.js";
 import { entryScript, envMeta, gitMeta, HOST, isProcessAlive } from "./meta.js";
 import { checkSerializer, deserializeModel, type ModelSerializer } from "./models.js";
 import { Projector } from "./projector.js";
 import { ActiveRun, type LogModelOptions, type MetricOptions, type RunSink, settled } from "./run.js";
-import { linkBlob, readBlob, release, storeBytesAt, storeFileAt } from "./store/artifacts.js";
+import { artifactPath, linkBlob, readBlob, release, storeBytesAt, storeFileAt } from "./store/artifacts.js";
 import { StorePaths } from "./store/paths.js";
 import { FileSnapshotStore, type SnapshotStore } from "./store/snapshots.js";
 import * as validate from "./validate.js";
 
 export interface RuneLogOptions {
-  /** The folder whose `.runelog/` holds the store. Default ".". */
+  /** The folder whose `.runelog/` holds the store. Default: $RUNELOG_PATH when set, else ".". */
   path?: string;
   /** fsync every group-commit batch before its promises resolve (survives power loss). Default false. */
   fsync?: boolean;
@@ -132,13 +131,14 @@ export class RuneLog {
   private readonly started: ActiveRun[] = [];
   private readonly sink: RunSink;
   private ready: Promise<void> | undefined;
+  private created: Promise<void> | undefined;
 
   constructor(pathOrOptions: string | RuneLogOptions = {}) {
     const o: InternalOptions = typeof pathOrOptions === "string" ? { path: pathOrOptions } : validate.optionsObject("options", pathOrOptions);
     for (const k of Object.keys(o)) if (!TRACKER_OPTIONS.includes(k)) throw new InvalidInput(`options.${k}`, `is not an option of RuneLog (${TRACKER_OPTIONS.join(", ")})`);
     this.options = { ...o };
     this.past = o[PAST];
-    this.path = o.path === undefined ? "." : validate.path("path", o.path);
+    this.path = validate.path("path", o.path ?? defaultPath());
     this.onCorrupt = o.onCorrupt === undefined ? "throw" : validate.oneOf("onCorrupt", o.onCorrupt, ["throw", "skip"] as const);
     const journalOptions = {
       fsync: o.fsync === undefined ? false : validate.boolean("fsync", o.fsync),
@@ -153,7 +153,10 @@ export class RuneLog {
     this.catalog = this.projector("catalog", catalogProjection);
     this.registry = this.projector("registry", registryProjection);
     this.sink = {
-      append: (experimentId, type, data) => this.experiment(experimentId).journal.append([draft(type, data)]),
+      append: (experimentId, type, data) => {
+        const written = this.experiment(experimentId).journal.append([draft(type, data)]);
+        return type === "ArtifactLogged" ? written.then(() => this.keepArtifact(data as EventMap["ArtifactLogged"])) : written;
+      },
       storeArtifact: (runId, name, source) => {
         const at = this.paths.runArtifact(runId, name);
         return "file" in source ? storeFileAt(this.paths, source.file, at) : storeBytesAt(this.paths, source.bytes, at);
@@ -169,8 +172,8 @@ export class RuneLog {
 
   async getOrCreateExperiment(name: string): Promise<string> {
     this.writable("getOrCreateExperiment");
-    validate.name("name", name);
-    await this.init();
+    validate.experimentName("name", name);
+    await this.ensureStore();
     for (;;) {
       const { state, position } = await this.catalog.current();
       const existing = findLiveExperiment(state, name, "name");
@@ -220,8 +223,9 @@ export class RuneLog {
     validate.identifier("nameOrId", nameOrId);
     const exp = await this.requireExperiment(nameOrId, "either");
     if (exp.experimentId === DEFAULT_EXPERIMENT.experimentId) throw new InvalidInput("nameOrId", "the Default experiment (id 0) always exists and cannot be deleted");
-    const runs = Object.values((await this.runsOf(exp.experimentId)).runs);
     await this.catalog.journal.append([draft("ExperimentDeleted", { experimentId: exp.experimentId })]);
+    // Runs read after the deletion: an artifact logged until then is released here, one logged later by keepArtifact.
+    const runs = Object.values((await this.runsOf(exp.experimentId)).runs);
     await release(this.paths, runs.flatMap((r) => this.artifactLinks(r)));
   }
 
@@ -234,7 +238,7 @@ export class RuneLog {
     const o = validate.optionsObject("options", options);
     for (const k of Object.keys(o)) if (!START_RUN_OPTIONS.includes(k)) throw new InvalidInput(`options.${k}`, `is not an option of startRun (${START_RUN_OPTIONS.join(", ")})`);
     if (fn !== undefined && typeof fn !== "function") throw new InvalidInput("fn", "must be a function");
-    const experimentName = o.experimentName === undefined ? undefined : validate.name("experimentName", o.experimentName);
+    const experimentName = o.experimentName === undefined ? undefined : validate.experimentName("experimentName", o.experimentName);
     const experimentId = o.experimentId === undefined ? DEFAULT_EXPERIMENT.experimentId : validate.identifier("experimentId", o.experimentId);
     const logGitMeta = o.logGitMeta === undefined ? true : validate.boolean("logGitMeta", o.logGitMeta);
     const logEnv = o.logEnv === undefined ? false : validate.boolean("logEnv", o.logEnv);
@@ -247,6 +251,7 @@ export class RuneLog {
 
     const expId = experimentName !== undefined ? await this.getOrCreateExperiment(experimentName) : (await this.requireExperiment(experimentId, "id")).experimentId;
     const [git, env] = await Promise.all([logGitMeta ? gitMeta() : null, logEnv ? envMeta() : null]);
+    await this.ensureStore();
     const runId = newId();
     const parentRunId = this.activeRun()?.runId ?? null;
     await this.sink.append(expId, "RunStarted", { runId, experimentId: expId, parentRunId, pid: process.pid, host: HOST, tags, git, env });
@@ -347,19 +352,11 @@ export class RuneLog {
 
   async getArtifactAbspath(runId: string, artifactName: string): Promise<string> {
     validate.identifier("runId", runId);
-    validate.name("artifactName", artifactName);
+    validate.artifactName("artifactName", artifactName);
     const run = await this.requireRun(runId);
     const artifact = run.artifacts[artifactName];
     if (!artifact) throw new ArtifactNotFound(artifactName, `run ${runId} has no artifact of that name`);
-    const path = this.paths.runArtifact(runId, artifactName);
-    const [linked, blob] = await Promise.all([stat(path).catch(() => null), stat(this.paths.blob(artifact.sha256)).catch(() => null)]);
-    if (!blob) throw new ArtifactNotFound(artifactName, "its stored bytes are gone");
-    if (linked && linked.ino === blob.ino) return path;
-    // A view of the past writes nothing, so it cannot restore a link released since.
-    if (this.past) throw new ArtifactNotFound(artifactName, "no longer linked in the live store");
-    // The link may be missing (a store copied without links) or name a newer artifact of the same name.
-    await linkBlob(this.paths, artifact.sha256, path);
-    return path;
+    return artifactPath(this.paths, runId, artifactName, artifact.sha256, !this.past);
   }
 
   async deleteRun(runId: string): Promise<void> {
@@ -389,7 +386,7 @@ export class RuneLog {
   async registerModel(runId: string, artifactName: string, modelName: string, tags?: Record<string, string>): Promise<string> {
     this.writable("registerModel");
     validate.identifier("runId", runId);
-    validate.name("artifactName", artifactName);
+    validate.artifactName("artifactName", artifactName);
     validate.name("modelName", modelName);
     const versionTags = tags === undefined ? {} : validate.stringRecord("tags", tags);
     const run = await this.requireRun(runId);
@@ -430,7 +427,7 @@ export class RuneLog {
   /** Loads a model a run logged with logModel (or a logged file's bytes), without registering it. */
   async loadModel(runId: string, artifactName: string, options?: { serializer?: ModelSerializer }): Promise<unknown> {
     validate.identifier("runId", runId);
-    validate.name("artifactName", artifactName);
+    validate.artifactName("artifactName", artifactName);
     const serializer = checkSerializer(validate.optionsObject("options", options).serializer);
     const artifact = (await this.requireRun(runId)).artifacts[artifactName];
     if (!artifact) throw new ArtifactNotFound(artifactName, `run ${runId} has no artifact of that name`);
@@ -454,9 +451,9 @@ export class RuneLog {
     this.writable("addModelTags");
     validate.name("modelName", modelName);
     validate.key("version", version);
-    validate.stringRecord("tags", tags);
+    const checked = validate.stringRecord("tags", tags);
     await this.requireVersion(modelName, version);
-    await this.registry.journal.append([draft("ModelTagsSet", { modelName, version, tags })]);
+    await this.registry.journal.append([draft("ModelTagsSet", { modelName, version, tags: checked })]);
     return this.getModelTags(modelName, version);
   }
 
@@ -464,9 +461,9 @@ export class RuneLog {
     this.writable("removeModelTags");
     validate.name("modelName", modelName);
     validate.key("version", version);
-    validate.stringList("keys", keys);
+    const checked = validate.stringList("keys", keys);
     await this.requireVersion(modelName, version);
-    await this.registry.journal.append([draft("ModelTagsRemoved", { modelName, version, keys })]);
+    await this.registry.journal.append([draft("ModelTagsRemoved", { modelName, version, keys: checked })]);
     return this.getModelTags(modelName, version);
   }
 
@@ -556,7 +553,7 @@ export class RuneLog {
 
   /** Checks every line of every journal and says exactly where anything is wrong. */
   async verify(): Promise<VerifyReport> {
-    return verifyStore(this.backend);
+    return verifyStore(this.backend, this.snapshots);
   }
 
   // ---------------------------------------------------------------- internals
@@ -584,19 +581,10 @@ export class RuneLog {
     return (await this.experiment(experimentId).current()).state;
   }
 
-  /** The experiment "0" named "Default" is the catalogue's first event, written by whoever opens the store first. */
+  /** Readies reads: a view of the past resolves its horizon. Reads never write (a missing store reads as an empty one). */
   private init(): Promise<void> {
     this.ready ??= (async () => {
-      if (this.past) {
-        this.horizon = await horizonOf(this.backend, this.past);
-        return; // a view of the past writes nothing
-      }
-      const { position } = await this.catalog.current();
-      if (position.seq > 0) return;
-      const data = { experimentId: DEFAULT_EXPERIMENT.experimentId, name: DEFAULT_EXPERIMENT.name };
-      await this.catalog.journal.append([draft("ExperimentCreated", data)], 0).catch((err) => {
-        if (!isConflict(err)) throw err;
-      });
+      if (this.past) this.horizon = await horizonOf(this.backend, this.past);
     })().catch((err) => {
       this.ready = undefined;
       throw err;
@@ -604,9 +592,26 @@ export class RuneLog {
     return this.ready;
   }
 
+  /** The experiment "0" named "Default" is the catalogue's first event, written by the first write to the store. */
+  private ensureStore(): Promise<void> {
+    this.created ??= (async () => {
+      await this.init();
+      const { position } = await this.catalog.current();
+      if (position.seq > 0) return;
+      const data = { experimentId: DEFAULT_EXPERIMENT.experimentId, name: DEFAULT_EXPERIMENT.name };
+      await this.catalog.journal.append([draft("ExperimentCreated", data)], 0).catch((err) => {
+        if (!isConflict(err)) throw err;
+      });
+    })().catch((err) => {
+      this.created = undefined;
+      throw err;
+    });
+    return this.created;
+  }
+
   private async catalogState(): Promise<CatalogState> {
     await this.init();
-    return (await this.catalog.current()).state;
+    return withDefault((await this.catalog.current()).state);
   }
 
   private async registryState(): Promise<RegistryState> {
@@ -691,6 +696,13 @@ export class RuneLog {
     return { ...this.runInfo(run), params: copyValues(run.params), metrics: run.metricLog.latestValues(run.metricCount), tags: { ...run.tags } };
   }
 
+  /** An artifact logged while its run or experiment was deleted would be held for ever: release it, and say the run is gone. */
+  private async keepArtifact(logged: EventMap["ArtifactLogged"]): Promise<void> {
+    if (await this.findRun(logged.runId)) return;
+    await release(this.paths, [{ path: this.paths.runArtifact(logged.runId, logged.name), sha256: logged.sha256 }]);
+    throw new RunNotFound(logged.runId);
+  }
+
   private artifactLinks(run: RunState): Array<{ path: string; sha256: string }> {
     return Object.entries(run.artifacts).map(([name, a]) => ({ path: this.paths.runArtifact(run.runId, name), sha256: a.sha256 }));
   }
@@ -698,8 +710,23 @@ export class RuneLog {
 
 const trackers = new Map<string, RuneLog>();
 
-/** A tracker for the store under `path` (one per path in a process). */
-export function getTracker(path = "."): RuneLog {
+/** The store's folder when none is given: $RUNELOG_PATH, else the working directory. */
+function defaultPath(): string {
+  return process.env.RUNELOG_PATH || ".";
+}
+
+/**
+ * A store no one has written to yet reads as one holding only the Default experiment (its first write
+ * creates it). Until then Default has no creation time: it shows the epoch, the same on every read.
+ */
+function withDefault(state: CatalogState): CatalogState {
+  if (state.experiments[DEFAULT_EXPERIMENT.experimentId]) return state;
+  const created = { ...DEFAULT_EXPERIMENT, createdAt: new Date(0).toISOString(), deletedAt: null };
+  return { experiments: { ...state.experiments, [DEFAULT_EXPERIMENT.experimentId]: created }, lastId: Math.max(state.lastId, 0) };
+}
+
+/** A tracker for the store under `path` (default: $RUNELOG_PATH, else "."; one per path in a process). */
+export function getTracker(path = defaultPath()): RuneLog {
   validate.path("path", path);
   let tracker = trackers.get(path);
   if (!tracker) trackers.set(path, (tracker = new RuneLog(path)));
