@@ -94,7 +94,7 @@ export class FileJournal implements Journal {
       // Before the first write: the journal's folders are real folders of the store and the journal is no link.
       try {
         this.paths.makeDir(dirname(this.file));
-        if (lstatSync(this.file, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UnsafeStorePath(this.name, "it is a symbolic link");
+        if (lstatSync(this.file, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UnsafeStorePath(this.name, "link", "it is a symbolic link");
       } catch (err) {
         return Promise.reject(err);
       }

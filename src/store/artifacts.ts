@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
 import { ArtifactNotFound, InvalidInput } from "../errors.js";
-import type { StorePaths } from "./paths.js";
+import { type StorePaths, UnsafeStorePath } from "./paths.js";
 
 export interface BlobRef {
   sha256: string;
@@ -58,7 +58,19 @@ async function settle(paths: StorePaths, temp: string, ref: BlobRef): Promise<Bl
   // Every run and registered version that holds these bytes shares this inode: make it read-only.
   await chmod(temp, 0o444);
   paths.makeDir(dirname(target));
-  await rename(temp, target); // same bytes if it existed: replacing it changes nothing
+  // Keep a blob that exists: replacing it would part it from the links that share its inode (and
+  // its link count is how release() knows nothing holds it any more).
+  try {
+    await link(temp, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EEXIST") {
+      if (code !== "EXDEV" && code !== "EPERM" && code !== "ENOTSUP") throw err;
+      await rename(temp, target); // a file system without hard links
+      return ref;
+    }
+  }
+  await unlink(temp);
   return ref;
 }
 
@@ -95,7 +107,7 @@ export async function linkBlob(paths: StorePaths, sha256: string, linkPath: stri
 /** An artifact "a" and an artifact "a/b" cannot both be files: the second one's name is refused. */
 function clash(err: unknown, argument: string, shown: string): unknown {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === "ENOTDIR" || code === "EISDIR" || code === "EEXIST" || code === "ENOTEMPTY") {
+  if ((err instanceof UnsafeStorePath && err.kind === "not-a-folder") || code === "ENOTDIR" || code === "EISDIR" || code === "EEXIST" || code === "ENOTEMPTY") {
     return new InvalidInput(argument, `${shown} clashes with another artifact of this run (one name is a folder of the other)`);
   }
   return err;

@@ -15,7 +15,7 @@ export const STORE_DIR = ".runelog";
 /** Something under `.runelog/` that runelog did not make is in the way of a write (a symbolic link, a file where a folder goes). */
 export class UnsafeStorePath extends RuneLogError {
   override readonly code = "UNSAFE_STORE_PATH";
-  constructor(readonly path: string, problem: string) {
+  constructor(readonly path: string, readonly kind: "link" | "not-a-folder" | "outside", problem: string) {
     super(`refusing to write through ${path}: ${problem}; runelog never follows a link under .runelog/ that it did not make`);
   }
 }
@@ -116,7 +116,7 @@ export class StorePaths {
   assertInside(path: string): void {
     const root = realpathSync(this.root);
     const real = realpathSync(path);
-    if (real !== root && !real.startsWith(root + sep)) throw new UnsafeStorePath(this.display(path), `it resolves to ${real}, outside the store`);
+    if (real !== root && !real.startsWith(root + sep)) throw new UnsafeStorePath(this.display(path), "outside", `it resolves to ${real}, outside the store`);
   }
 
   /** The folders from just below the root down to `dir`. */
@@ -138,6 +138,6 @@ export class StorePaths {
 
 function checkDir(at: string, shown: string): void {
   const st = lstatSync(at);
-  if (st.isSymbolicLink()) throw new UnsafeStorePath(shown, "it is a symbolic link");
-  if (!st.isDirectory()) throw new UnsafeStorePath(shown, "it is not a folder");
+  if (st.isSymbolicLink()) throw new UnsafeStorePath(shown, "link", "it is a symbolic link");
+  if (!st.isDirectory()) throw new UnsafeStorePath(shown, "not-a-folder", "it is not a folder");
 }
