@@ -3,7 +3,8 @@
  * planted symbolic links under .runelog/ are never followed for a write; an artifact logged into a
  * deleted experiment is refused and its bytes released; reads create nothing; $RUNELOG_PATH.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getTracker, RunNotFound, RuneLog } from "../src/index.js";
 import { runsProjection } from "../projections/index.js";
@@ -214,6 +215,24 @@ describe("reads create nothing; a missing store reads as an empty one", () => {
     expect(await t.verify()).toEqual({ ok: true, journals: [], warnings: [] });
     expect(await t.asOf(new Date()).listExperiments()).toHaveLength(1);
     expect(readdirSync(store.dir)).toEqual([]);
+  });
+
+  test("in a folder the caller cannot write (another uid, mode 0555), reads answer as an empty store", async () => {
+    expect(existsSync(join(__dirname, "..", "dist", "src", "index.js"))).toBe(true); // npm run build first
+    chmodSync(store.dir, 0o555);
+    try {
+      const script = `import("${join(__dirname, "..", "dist", "src", "index.js")}").then(async ({ RuneLog }) => {
+        const t = new RuneLog(${JSON.stringify(store.dir)});
+        console.log(JSON.stringify([(await t.listExperiments()).map((e) => e.name), await t.getRun("x"), await t.getModelVersions("m"), await t.verify()]));
+      })`;
+      // As root, permissions do not apply: drop to the nobody user (as another user on a shared machine would be).
+      const asOther = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath] : [process.execPath];
+      const out = execFileSync(asOther[0]!, [...asOther.slice(1), "-e", script], { encoding: "utf8" });
+      expect(JSON.parse(out)).toEqual([["Default"], null, [], { ok: true, journals: [], warnings: [] }]);
+      expect(readdirSync(store.dir)).toEqual([]);
+    } finally {
+      chmodSync(store.dir, 0o755);
+    }
   });
 
   test("the first write creates the store, with Default as the catalogue's first event", async () => {
