@@ -13,6 +13,7 @@ import { Projector } from "../src/projector.js";
 import { StorePaths } from "../src/store/paths.js";
 import { FileSnapshotStore } from "../src/store/snapshots.js";
 import { caught, openStore, QUIET, type TestStore } from "./helpers/api.js";
+import { cli } from "./helpers/cli.js";
 import { removeDir, snapshotFiles, tempDir } from "./helpers/store.js";
 
 let store: TestStore;
@@ -66,6 +67,19 @@ describe("snapshots are checksummed: a damaged one is ignored, rebuilt, and veri
     // That read folded the journal and replaced the damaged snapshot.
     expect((await new RuneLog(store.dir).verify()).warnings).toEqual([]);
     expect((await new RuneLog(store.dir).getRun(runId))!.metrics.loss).toBe(12345.678);
+  });
+
+  test("runelog verify prints a bad snapshot as a warning and still exits 0", async () => {
+    await store.tracker.startRun({ ...QUIET, experimentName: "snap" }, async (run) => run.logMetric("loss", 1));
+    const snapshots = new FileSnapshotStore(new StorePaths(store.dir));
+    await snapshots.save("experiments/1", runsProjection.name, runsProjection.snapshot!.version, { offset: 0, line: 0, seq: 0, hash: "0".repeat(64) }, {});
+    const file = join(store.storeDir, "snapshots", readdirSync(join(store.storeDir, "snapshots"))[0]!);
+    writeFileSync(file, Buffer.concat([readFileSync(file), Buffer.from("x")]));
+    const r = await cli(["--path", store.dir, "verify"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/! \.runelog\/snapshots\/experiments-1\.runs\.snapshot {2}bad-snapshot: /);
+    const json = await cli(["--path", store.dir, "--json", "verify"]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, warnings: [{ kind: "bad-snapshot" }] });
   });
 
   test("a damaged snapshot is replaced by a good one on the next catch-up", async () => {
