@@ -6,19 +6,13 @@
  */
 import { lstatSync, mkdirSync, realpathSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { InvalidInput, RuneLogError } from "../errors.js";
+import { InvalidInput, UnsafeStorePath } from "../errors.js";
+
+export { UnsafeStorePath };
 import * as validate from "../validate.js";
 import { newId } from "../events.js";
 
 export const STORE_DIR = ".runelog";
-
-/** Something under `.runelog/` that runelog did not make is in the way of a write (a symbolic link, a file where a folder goes). */
-export class UnsafeStorePath extends RuneLogError {
-  override readonly code = "UNSAFE_STORE_PATH";
-  constructor(readonly path: string, readonly kind: "link" | "not-a-folder" | "outside", problem: string) {
-    super(`refusing to write through ${path}: ${problem}; runelog never follows a link under .runelog/ that it did not make`);
-  }
-}
 
 export class StorePaths {
   /** Absolute path of `.runelog/`. */

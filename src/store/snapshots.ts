@@ -11,30 +11,15 @@ import { readdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import { SCHEMA_VERSION } from "../events.js";
-import type { Position, StreamName } from "../journal/index.js";
 import type { StorePaths } from "./paths.js";
+import type { CacheWarning, Position, SnapshotStore, StreamName } from "./types.js";
 
 const FORMAT = 2;
 /** File layout: this magic line, the sha256 (hex) of the body and a newline, then the body (v8 serialized). */
 const MAGIC = "runelog-snapshot\n";
 const HEADER_BYTES = MAGIC.length + 64 + 1;
 
-/** A cache file that does not match its checksum (or cannot be read at all). */
-export interface CacheWarning {
-  file: string;
-  kind: "bad-snapshot";
-  message: string;
-}
-
 export type SnapshotLoad = { position: Position; data: unknown } | null | "damaged";
-
-export interface SnapshotStore {
-  /** The snapshot, null when there is none that fits, "damaged" when one is there but fails its checksum. */
-  load(stream: StreamName, projection: string, version: number): Promise<SnapshotLoad>;
-  save(stream: StreamName, projection: string, version: number, position: Position, data: unknown): Promise<void>;
-  /** Every stored snapshot whose checksum does not match. */
-  check?(): Promise<CacheWarning[]>;
-}
 
 interface SnapshotFile {
   format: number;
