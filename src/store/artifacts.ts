@@ -1,7 +1,6 @@
 /**
- * Content-addressed blobs: bytes go to a temp file, then are renamed to their sha256, so a blob is
- * either whole or absent. Runs and the registry reach blobs through hard links; a blob whose only
- * link is its own name is referenced by nothing and may be removed.
+ * Content-addressed blob files: bytes go to a temp file, then take their sha256 as name, so a blob
+ * is either whole or absent. Holding and removing blobs is src/store/file/blobs.ts.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
