@@ -8,6 +8,7 @@ import { JournalCorrupted, RuneLog } from "../src/index.js";
 import { DEFAULT_LOCK_OPTIONS, FileJournal } from "../src/journal/index.js";
 import { cli } from "./helpers/cli.js";
 import { removeDir, tempDir } from "./helpers/store.js";
+import { tagged } from "./journal.contract.js";
 
 let dir: string;
 let experimentId: string;
@@ -50,7 +51,7 @@ test("reads and appends throw JournalCorrupted naming the file, not a raw EISDIR
 test("an append to it rejects with JournalCorrupted naming the file, and leaves no lock behind", async () => {
   const file = join(dir, ".runelog", "experiments", `${experimentId}.ndjson`);
   const journal = new FileJournal(file, display(), { lock: DEFAULT_LOCK_OPTIONS, fsync: false });
-  const err = await journal.append([{ body: '"v":1,"id":"x","ts":"2026-01-01T00:00:00.000Z","type":"T","data":{}' }]).catch((e: unknown) => e);
+  const err = await journal.append([tagged("x")]).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(JournalCorrupted);
   expect((err as JournalCorrupted).kind).toBe("not-a-file");
   expect(require("node:fs").existsSync(`${file}.lock`)).toBe(false);

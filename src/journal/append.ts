@@ -11,6 +11,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { ConcurrencyConflict } from "../store/types.js";
 import { JournalCorrupted } from "../errors.js";
 import { encodeBodies, type EncodedBodies, encodeLineFrom, type EventDraft, LINE_OVERHEAD_BYTES } from "./line.js";
 import { type Held, isStillMine, journalLock, type LockOptions } from "./lock.js";
@@ -23,12 +24,7 @@ export interface WriterOptions {
   displayName: string;
 }
 
-/** An append made with `expectedSeq` found the journal had moved on; read again and decide anew. */
-export class ConcurrencyConflict extends Error {
-  constructor(readonly expectedSeq: number, readonly actualSeq: number) {
-    super(`expected the journal at sequence ${expectedSeq}, found ${actualSeq}`);
-  }
-}
+export { ConcurrencyConflict } from "../store/types.js";
 
 /**
  * Queued drafts that settle together. Unconditional appends made one after another share one
