@@ -11,6 +11,7 @@ import { ExperimentsApi } from "./api/experiments.js";
 import { HistoryApi } from "./api/history.js";
 import { RegistryApi } from "./api/registry.js";
 import { type RunFn, RunsApi } from "./api/runs.js";
+import { type LoadResultsOptions, SearchApi, type SearchedRun, type SearchRunsOptions } from "./api/search.js";
 import type { EventsQuery, Experiment, ExperimentSummary, MetricPoint, ModelVersion, Run, RunDetails, RunInfo, RuneLogOptions, StartRunOptions } from "./api/types.js";
 import { InvalidInput, NoActiveRun, ReadOnlyView } from "./errors.js";
 import type { JournalEvent } from "./events.js";
@@ -50,6 +51,7 @@ export class RuneLog {
   private readonly artifacts: ArtifactsApi;
   private readonly registry: RegistryApi;
   private readonly history: HistoryApi;
+  private readonly search: SearchApi;
 
   constructor(pathOrOptions: string | RuneLogOptions = {}) {
     const o: InternalOptions = typeof pathOrOptions === "string" ? { path: pathOrOptions } : validate.optionsObject("options", pathOrOptions);
@@ -76,6 +78,7 @@ export class RuneLog {
     this.runs = new RunsApi(this.ctx, this.experiments, this.artifacts);
     this.registry = new RegistryApi(this.ctx, this.artifacts);
     this.history = new HistoryApi(this.ctx);
+    this.search = new SearchApi(this.ctx);
   }
 
   // ---------------------------------------------------------------- experiments
@@ -171,9 +174,13 @@ export class RuneLog {
   deleteRun(runId: string): Promise<void> {
     return this.runs.delete(runId);
   }
-  /** One row per run of an experiment, as an Arquero table. */
-  loadResults(experimentNameOrId: string, options?: { sortBy?: string; ascending?: boolean }): Promise<ColumnTable> {
-    return this.runs.results(experimentNameOrId, options);
+  /** One row per run of an experiment, as an Arquero table; `filter` and `orderBy` as in searchRuns. */
+  loadResults(experimentNameOrId: string, options?: LoadResultsOptions): Promise<ColumnTable> {
+    return this.search.results(experimentNameOrId, options);
+  }
+  /** Runs of some (default: every live) experiments that match `filter`, in `orderBy` order (docs/search.md). */
+  searchRuns(options?: SearchRunsOptions): Promise<SearchedRun[]> {
+    return this.search.runs(options);
   }
 
   // ---------------------------------------------------------------- model registry
