@@ -13,8 +13,9 @@ import { buildReplayStore, replayBench } from "./replay.js";
 import { resultsBench } from "./results.js";
 import { searchBench } from "./search.js";
 import { tailBench } from "./tail.js";
+import { uiServerBench } from "./ui-server.js";
 
-const ALL = ["ingest", "replay", "tail", "results", "search"] as const;
+const ALL = ["ingest", "replay", "tail", "results", "search", "ui-server"] as const;
 type Name = (typeof ALL)[number];
 
 async function main(): Promise<void> {
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   }
   if (selected.includes("results")) record(await resultsBench());
   if (selected.includes("search")) record(await searchBench());
+  if (selected.includes("ui-server")) record(await uiServerBench());
 
   printTable(results, (now() - t0) / 1000, outDir);
 }
