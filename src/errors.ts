@@ -84,3 +84,11 @@ export class ReadOnlyView extends RuneLogError {
     super(`${call} is not allowed on a read-only view of the past (asOf)`);
   }
 }
+
+/** A database store that could not be reached within `connectTimeoutMs` (or went away mid-call). Never names the password. */
+export class StoreUnavailable extends RuneLogError {
+  override readonly code = "STORE_UNAVAILABLE";
+  constructor(readonly host: string, readonly port: number, reason: string) {
+    super(`cannot reach postgres at ${host}:${port}: ${reason}`);
+  }
+}
