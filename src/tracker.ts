@@ -559,6 +559,11 @@ export class RuneLog {
     return verifyStore(this.backend);
   }
 
+  /** Ends the store's connections at once (a database store); harmless on a folder store. Later calls on a database store reject. */
+  async close(): Promise<void> {
+    await (this.backend as { close?: () => Promise<void> }).close?.();
+  }
+
   // ---------------------------------------------------------------- internals
 
   private projector<S>(stream: StreamName, projection: Projection<S>): Projector<S> {
