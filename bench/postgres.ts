@@ -179,12 +179,12 @@ export async function pgFollowBench(base: string): Promise<BenchResult> {
   const seen = new Map<number, number>();
   let caughtUp!: () => void;
   const ready = new Promise<void>((r) => (caughtUp = r));
-  let waiter: (() => void) | null = null;
+  let waiter = null as (() => void) | null;
   const following = (async () => {
     for await (const e of reader.events({ experiment: "1", follow: true, signal: controller.signal, onCaughtUp: () => caughtUp() })) {
       if (e.type === "MetricsLogged") {
         seen.set(e.data.step, now());
-        waiter?.();
+        if (waiter) waiter();
       }
     }
   })();

@@ -118,9 +118,11 @@ export async function* mergedEvents(
 }
 
 /**
- * After the history: events as they are appended, like `tail -f`. Every `everyMs` it reads each
- * stream on from where it stopped (only the new bytes), in each journal's order, until `signal`
- * aborts. `streamsNow` is asked again each time, so journals created meanwhile are followed too.
+ * After the history: events as they are appended, like `tail -f`. The store's growth notices
+ * (src/store/types.ts: watch) wake it; it then reads each grown stream on from where it stopped, in
+ * each journal's order, until `signal` aborts. `streamsNow` is asked again each time, so journals
+ * created meanwhile are followed too. It reads once before the first notice, for what was appended
+ * between the history's end and the watch's start.
  */
 export async function* followEvents(
   backend: JournalBackend,
@@ -129,28 +131,32 @@ export async function* followEvents(
   filter: EventFilter,
   onCorrupt: "throw" | "skip",
   signal: AbortSignal | undefined,
-  everyMs = 200,
 ): AsyncGenerator<JournalEvent> {
   const keep = matcher(filter, undefined);
-  while (!signal?.aborted) {
-    await pause(everyMs, signal);
-    if (signal?.aborted) return;
-    for (const stream of await streamsNow()) {
-      for await (const e of readStream(backend, stream, onCorrupt, ends.get(stream) ?? START, ends)) if (keep(stream, e)) yield e as JournalEvent;
-    }
-  }
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
+  let grown: Set<StreamName> | "all" = "all";
+  let wake: (() => void) | null = null;
+  const stop = backend.watch((stream) => {
+    if (grown !== "all") grown.add(stream);
+    wake?.();
   });
+  const onAbort = () => wake?.();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    while (!signal?.aborted) {
+      if (grown !== "all" && grown.size === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      if (signal?.aborted) return;
+      const now = grown;
+      grown = new Set();
+      for (const stream of await streamsNow()) {
+        if (now !== "all" && !now.has(stream) && ends.has(stream)) continue;
+        for await (const e of readStream(backend, stream, onCorrupt, ends.get(stream) ?? START, ends)) if (keep(stream, e)) yield e as JournalEvent;
+      }
+    }
+  } finally {
+    stop();
+    signal?.removeEventListener("abort", onAbort);
+  }
 }
 
 export interface VerifyReport {

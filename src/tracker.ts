@@ -3,7 +3,6 @@
  * reads from projections. It does no file I/O of its own: journals, the store and projectors do.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { ColumnTable } from "arquero";
 import {
@@ -15,14 +14,12 @@ import {
 import { ArtifactNotFound, ExperimentNotFound, InvalidInput, ModelNotFound, ModelVersionNotFound, NoActiveRun, NoVersionsFound, ReadOnlyView, RunNotFound } from "./errors.js";
 import { draft, type EnvMeta, type GitMeta, type JournalEvent, newId, type RunStatus } from "./events.js";
 import { type EventFilter, followEvents, type Horizon, horizonOf, includes, type Instant, mergedEvents, parseInstant, type VerifyReport, verifyStore } from "./audit.js";
-import { DEFAULT_LOCK_OPTIONS, FileJournalBackend, isConflict, type JournalBackend, type Position, type StoredEvent, type StreamName } from "./journal/index.js";
+import { DEFAULT_LOCK_OPTIONS, isConflict, type JournalBackend, type Position, type StoredEvent, type StreamName } from "./journal/index.js";
 import { entryScript, envMeta, gitMeta, HOST, isProcessAlive } from "./meta.js";
 import { checkSerializer, deserializeModel, type ModelSerializer } from "./models.js";
 import { Projector } from "./projector.js";
 import { ActiveRun, type LogModelOptions, type MetricOptions, type RunSink, settled } from "./run.js";
-import { linkBlob, readBlob, release, storeBytesAt, storeFileAt } from "./store/artifacts.js";
-import { StorePaths } from "./store/paths.js";
-import { FileSnapshotStore, type SnapshotStore } from "./store/snapshots.js";
+import { openStore, type BlobHolder, type SnapshotStore, type Store } from "./store/index.js";
 import * as validate from "./validate.js";
 
 export interface RuneLogOptions {
@@ -36,6 +33,10 @@ export interface RuneLogOptions {
   lockTimeoutMs?: number;
   /** "throw" (default): reading a damaged journal throws JournalCorrupted; "skip": damaged lines are passed over. */
   onCorrupt?: "throw" | "skip";
+  /** A database store: how long connecting may take before StoreUnavailable. Default 10000. */
+  connectTimeoutMs?: number;
+  /** A database store: where getArtifactAbspath puts verified copies of blobs. Default: runelog/ under the OS's cache folder. */
+  cacheDir?: string;
 }
 
 export interface Experiment {
@@ -81,7 +82,7 @@ export interface StartRunOptions {
   tags?: Record<string, string>;
 }
 
-const TRACKER_OPTIONS = ["path", "fsync", "lockStaleMs", "lockTimeoutMs", "onCorrupt"];
+const TRACKER_OPTIONS = ["path", "fsync", "lockStaleMs", "lockTimeoutMs", "onCorrupt", "connectTimeoutMs", "cacheDir"];
 const START_RUN_OPTIONS = ["experimentName", "experimentId", "logGitMeta", "logEnv", "logCode", "tags"];
 const RUN_SORT_KEYS = ["runId", "status", "startTime", "endTime"] as const;
 const DEFAULT_EXPERIMENT = { experimentId: "0", name: "Default" } as const;
@@ -112,11 +113,11 @@ export interface EventsQuery {
 export class RuneLog {
   /** The folder that holds `.runelog/`. */
   readonly path: string;
-  /** The absolute path of the store, `<path>/.runelog`. */
+  /** The absolute path of the store, `<path>/.runelog` (a database store: its URL without the password). */
   get storeDir(): string {
-    return this.paths.root;
+    return this.store.location;
   }
-  private readonly paths: StorePaths;
+  private readonly store: Store;
   private readonly options: RuneLogOptions;
   private readonly backend: JournalBackend;
   private readonly snapshots: SnapshotStore;
@@ -147,16 +148,22 @@ export class RuneLog {
         timeoutMs: o.lockTimeoutMs === undefined ? DEFAULT_LOCK_OPTIONS.timeoutMs : validate.integerIn("lockTimeoutMs", o.lockTimeoutMs, 0, 86_400_000),
       },
     };
-    this.paths = new StorePaths(this.path);
-    this.backend = new FileJournalBackend(this.paths, journalOptions);
-    this.snapshots = new FileSnapshotStore(this.paths);
+    this.store = openStore(this.path, {
+      ...journalOptions,
+      connectTimeoutMs: o.connectTimeoutMs === undefined ? undefined : validate.integerIn("connectTimeoutMs", o.connectTimeoutMs, 1, 3_600_000),
+      cacheDir: o.cacheDir === undefined ? undefined : validate.path("cacheDir", o.cacheDir),
+    });
+    this.backend = this.store.journals;
+    this.snapshots = this.store.snapshots;
     this.catalog = this.projector("catalog", catalogProjection);
     this.registry = this.projector("registry", registryProjection);
     this.sink = {
       append: (experimentId, type, data) => this.experiment(experimentId).journal.append([draft(type, data)]),
-      storeArtifact: (runId, name, source) => {
-        const at = this.paths.runArtifact(runId, name);
-        return "file" in source ? storeFileAt(this.paths, source.file, at) : storeBytesAt(this.paths, source.bytes, at);
+      storeArtifact: async (runId, name, source) => {
+        for (;;) {
+          const ref = await this.store.blobs.put(source);
+          if (await this.store.blobs.attach(ref.sha256, { kind: "run", runId, name })) return ref;
+        }
       },
       ended: (run) => {
         const i = this.started.indexOf(run);
@@ -222,7 +229,7 @@ export class RuneLog {
     if (exp.experimentId === DEFAULT_EXPERIMENT.experimentId) throw new InvalidInput("nameOrId", "the Default experiment (id 0) always exists and cannot be deleted");
     const runs = Object.values((await this.runsOf(exp.experimentId)).runs);
     await this.catalog.journal.append([draft("ExperimentDeleted", { experimentId: exp.experimentId })]);
-    await release(this.paths, runs.flatMap((r) => this.artifactLinks(r)));
+    await this.store.blobs.detach(runs.flatMap((r) => this.artifactLinks(r)));
   }
 
   // ---------------------------------------------------------------- runs
@@ -351,15 +358,8 @@ export class RuneLog {
     const run = await this.requireRun(runId);
     const artifact = run.artifacts[artifactName];
     if (!artifact) throw new ArtifactNotFound(artifactName, `run ${runId} has no artifact of that name`);
-    const path = this.paths.runArtifact(runId, artifactName);
-    const [linked, blob] = await Promise.all([stat(path).catch(() => null), stat(this.paths.blob(artifact.sha256)).catch(() => null)]);
-    if (!blob) throw new ArtifactNotFound(artifactName, "its stored bytes are gone");
-    if (linked && linked.ino === blob.ino) return path;
     // A view of the past writes nothing, so it cannot restore a link released since.
-    if (this.past) throw new ArtifactNotFound(artifactName, "no longer linked in the live store");
-    // The link may be missing (a store copied without links) or name a newer artifact of the same name.
-    await linkBlob(this.paths, artifact.sha256, path);
-    return path;
+    return this.store.blobs.localPath(artifact.sha256, { kind: "run", runId, name: artifactName }, { repair: !this.past });
   }
 
   async deleteRun(runId: string): Promise<void> {
@@ -367,7 +367,7 @@ export class RuneLog {
     validate.identifier("runId", runId);
     const run = await this.requireRun(runId);
     await this.sink.append(run.experimentId, "RunDeleted", { runId });
-    await release(this.paths, this.artifactLinks(run));
+    await this.store.blobs.detach(this.artifactLinks(run));
   }
 
   /** One row per run of an experiment, as an Arquero table. */
@@ -396,7 +396,7 @@ export class RuneLog {
     const artifact = run.artifacts[artifactName];
     if (!artifact) throw new ArtifactNotFound(artifactName, `run ${runId} has no artifact of that name`);
     // The registry holds the blob before any event names it, so deleting the run cannot take it away.
-    if (!(await linkBlob(this.paths, artifact.sha256, this.paths.registryHold(artifact.sha256)))) {
+    if (!(await this.store.blobs.attach(artifact.sha256, { kind: "registry" }))) {
       throw new ArtifactNotFound(artifactName, "its stored bytes are gone");
     }
     for (;;) {
@@ -434,7 +434,7 @@ export class RuneLog {
     const serializer = checkSerializer(validate.optionsObject("options", options).serializer);
     const artifact = (await this.requireRun(runId)).artifacts[artifactName];
     if (!artifact) throw new ArtifactNotFound(artifactName, `run ${runId} has no artifact of that name`);
-    return deserializeModel(await readBlob(this.paths, artifact.sha256), artifact.model, serializer);
+    return deserializeModel(await this.store.blobs.read(artifact.sha256), artifact.model, serializer);
   }
 
   /** Loads a registered model: `version` is a number, "latest" (the highest) or "@alias". */
@@ -447,7 +447,7 @@ export class RuneLog {
     if (!model) throw new ModelNotFound(modelName);
     if (Object.keys(model.versions).length === 0) throw new NoVersionsFound(modelName);
     const record = resolveVersion(model, wanted);
-    return deserializeModel(await readBlob(this.paths, record.sha256), record.model, serializer);
+    return deserializeModel(await this.store.blobs.read(record.sha256), record.model, serializer);
   }
 
   async addModelTags(modelName: string, version: string, tags: Record<string, string>): Promise<Record<string, string>> {
@@ -561,7 +561,7 @@ export class RuneLog {
 
   /** Ends the store's connections at once (a database store); harmless on a folder store. Later calls on a database store reject. */
   async close(): Promise<void> {
-    await (this.backend as { close?: () => Promise<void> }).close?.();
+    await this.store.close();
   }
 
   // ---------------------------------------------------------------- internals
@@ -578,7 +578,7 @@ export class RuneLog {
   private experiment(experimentId: string): Projector<ExperimentRunsState> {
     let projector = this.experiments.get(experimentId);
     if (!projector) {
-      this.paths.experiment(experimentId); // checks the id is one
+      if (!/^\d+$/.test(experimentId)) throw new InvalidInput("experimentId", `must be digits, got ${validate.describe(experimentId)}`);
       projector = this.projector(`experiments/${experimentId}`, runsProjection);
       this.experiments.set(experimentId, projector);
     }
@@ -696,8 +696,8 @@ export class RuneLog {
     return { ...this.runInfo(run), params: copyValues(run.params), metrics: run.metricLog.latestValues(run.metricCount), tags: { ...run.tags } };
   }
 
-  private artifactLinks(run: RunState): Array<{ path: string; sha256: string }> {
-    return Object.entries(run.artifacts).map(([name, a]) => ({ path: this.paths.runArtifact(run.runId, name), sha256: a.sha256 }));
+  private artifactLinks(run: RunState): Array<{ sha256: string; holder: BlobHolder }> {
+    return Object.entries(run.artifacts).map(([name, a]) => ({ sha256: a.sha256, holder: { kind: "run", runId: run.runId, name } }));
   }
 }
 

@@ -13,11 +13,21 @@
 import { crc32 } from "node:zlib";
 import pg from "pg";
 import { JournalCorrupted } from "../../errors.js";
-import { ConcurrencyConflict, type EventDraft, GENESIS_HASH, type Journal, type LineProblemKind, type Position, type Problem, type ReadChunk, type ReadOptions, type StoredEvent } from "../../journal/index.js";
-import { hex8 } from "../../journal/line.js";
+import type { EventDraft, StoredEvent } from "../../events.js";
+import { GENESIS_HASH, hex8 } from "../../journal/line.js";
+import { ConcurrencyConflict, type Journal, type Position, type Problem, type ProblemKind, type ReadChunk, type ReadOptions } from "../types.js";
 import { isUndefinedTable, type PgConnection } from "./connection.js";
 
 export type SequenceStrategy = "lock" | "retry";
+
+/** Where a reader stands: after event `seq`, whose crc is `hash` (what the next event's prev must be). */
+interface PgPosition extends Position {
+  readonly hash: string;
+}
+
+function hashOf(position: Position): string {
+  return (position as PgPosition).hash ?? GENESIS_HASH;
+}
 
 /** An event's columns, parsed once from its draft outside any transaction. */
 interface Row {
@@ -239,13 +249,14 @@ export class PgJournal implements Journal {
     }
     const events: StoredEvent[] = [];
     const problems: Problem[] = [];
-    let { seq, hash } = from;
+    let seq = from.seq;
+    let hash = hashOf(from);
     for (const row of rows) {
       const [seqText, v, id, ts, type, data, prev, crc] = row as [string, number, string, string, string, string, string, string];
       const rowSeq = Number(seqText);
-      const report = (kind: LineProblemKind) => {
-        if (onCorrupt === "throw") throw new JournalCorrupted(this.name, rowSeq, 0, kind);
-        problems.push({ line: rowSeq, offset: 0, kind });
+      const report = (kind: ProblemKind) => {
+        if (onCorrupt === "throw") throw new JournalCorrupted(this.name, rowSeq, rowSeq - 1, kind);
+        problems.push({ line: rowSeq, offset: rowSeq - 1, kind });
       };
       if (crcOf(lineHead(seqText, { v, id, ts, type, data }, prev)) !== crc) {
         report("bad-checksum");
@@ -263,14 +274,15 @@ export class PgJournal implements Journal {
       events.push(event);
       ({ seq, hash } = { seq: rowSeq, hash: crc });
     }
-    return { events, end: { offset: seq, line: seq, seq, hash }, problems, tornTail: null, atEnd: rows.length < limit };
+    const end: PgPosition = { seq, hash };
+    return { events, end, problems, tornTail: null, atEnd: rows.length < limit };
   }
 
   async holds(position: Position): Promise<boolean> {
     if (position.seq === 0) return true;
     try {
       const r = await this.conn.query<{ crc: string }>(`SELECT crc FROM ${this.conn.table("events")} WHERE stream = $1 AND seq = $2`, [this.stream, position.seq]);
-      return r.rows[0]?.crc === position.hash;
+      return r.rows[0]?.crc === hashOf(position);
     } catch (err) {
       if (isUndefinedTable(err)) return false;
       throw err;
