@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { RuneLog } from "../index.js";
+import { isDatabaseUrl } from "../store/index.js";
 import { toJson } from "./format.js";
 
 /** An error the CLI reports as one line (`runelog: <message>`) with exit code 1. */
@@ -31,7 +32,7 @@ export function globals(cmd: Command): GlobalOptions {
  */
 export function openTracker(cmd: Command, options: { create?: boolean } = {}): RuneLog {
   const { path } = globals(cmd);
-  if (!options.create && !existsSync(join(path, ".runelog"))) {
+  if (!options.create && !isDatabaseUrl(path) && !existsSync(join(path, ".runelog"))) {
     throw new CliError(`no runelog store in ${resolve(path)} (no .runelog/ folder there); pass --path DIR or set RUNELOG_PATH`);
   }
   return new RuneLog(path);

@@ -104,10 +104,21 @@ export class PgBlobStore implements BlobStore {
     return rows[0].bytes;
   }
 
-  async localPath(sha256: string, holder: { kind: "run"; runId: string; name: string }, _options: { repair: boolean }): Promise<string> {
+  async localPath(sha256: string, holder: { kind: "run"; runId: string; name: string }, options: { repair: boolean }): Promise<string> {
     const root = resolve(this.cacheDir);
     const path = join(root, sha256, validate.name("runId", holder.runId), validate.name("artifactName", holder.name));
     if (!path.startsWith(root + sep)) throw new InvalidInput("artifactName", `${holder.name} would leave the cache folder`);
+    // As on a folder: the run must still hold these bytes in the live store (a view of the past cannot restore a released hold).
+    let held = false;
+    try {
+      held = (await this.conn.query(`SELECT 1 FROM ${this.conn.table("blob_holds")} WHERE holder = $1 AND sha256 = $2`, [holderKey(holder), sha256])).rows.length > 0;
+    } catch (err) {
+      if (!isUndefinedTable(err)) throw err;
+    }
+    if (!held) {
+      if (!options.repair) throw new ArtifactNotFound(holder.name, "no longer held in the live store");
+      if (!(await this.attach(sha256, holder))) throw new ArtifactNotFound(holder.name, "its stored bytes are gone");
+    }
     const cached = await readFile(path).catch(() => null);
     if (cached && sha256Of(cached) === sha256) return path;
     let bytes: Buffer;

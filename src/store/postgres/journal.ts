@@ -251,6 +251,8 @@ export class PgJournal implements Journal {
     const problems: Problem[] = [];
     let seq = from.seq;
     let hash = hashOf(from);
+    // After a damaged row the next good one is not held to the chain (it names the damaged row's crc), as in a file.
+    let resync = false;
     for (const row of rows) {
       const [seqText, v, id, ts, type, data, prev, crc] = row as [string, number, string, string, string, string, string, string];
       const rowSeq = Number(seqText);
@@ -260,10 +262,11 @@ export class PgJournal implements Journal {
       };
       if (crcOf(lineHead(seqText, { v, id, ts, type, data }, prev)) !== crc) {
         report("bad-checksum");
+        resync = true;
         continue;
       }
       const event: StoredEvent = { seq: rowSeq, v, id, ts, type, data: JSON.parse(data), prev, crc };
-      if (rowSeq !== seq + 1 || prev !== hash) {
+      if (!resync && (rowSeq !== seq + 1 || prev !== hash)) {
         report("broken-chain");
         if (rowSeq <= seq) continue; // a repeat of an event already read holds nothing new
       } else if (accepts && !accepts(event)) {
@@ -271,6 +274,7 @@ export class PgJournal implements Journal {
         ({ seq, hash } = { seq: rowSeq, hash: crc });
         continue;
       }
+      resync = false;
       events.push(event);
       ({ seq, hash } = { seq: rowSeq, hash: crc });
     }
