@@ -216,7 +216,8 @@ export class PgConnection {
             return;
           }
           this.listenClient = client;
-          if (attempt > 0) this.notify(null); // what was missed while away
+          // Whatever was committed before LISTEN took effect (or while the connection was lost) got no notice: say "everything".
+          this.notify(null);
           return;
         } catch (err) {
           await client.end().catch(() => {});
@@ -240,9 +241,7 @@ export class PgConnection {
     this.listenClient = null;
     this.listening = null;
     client.end().catch(() => {});
-    if (this.listeners.size > 0 && !this.closed) {
-      this.listen().then(() => this.notify(null), () => {});
-    }
+    if (this.listeners.size > 0 && !this.closed) this.listen().catch(() => {});
   }
 
   private notify(stream: string | null): void {
