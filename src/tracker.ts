@@ -17,6 +17,7 @@ import type { JournalEvent } from "./events.js";
 import type { ModelSerializer } from "./models.js";
 import { type ActiveRun, type LogModelOptions, type MetricOptions, settled } from "./run.js";
 import { DEFAULT_STORE_OPTIONS, openStore, readOnly, type Store } from "./store/index.js";
+import { type MigrateProgress, type MigrateReport, migrateStore } from "./store/migrate.js";
 import * as validate from "./validate.js";
 
 export type { EventsQuery, Experiment, ExperimentSummary, MetricPoint, ModelVersion, Run, RunDetails, RunInfo, RuneLogOptions, StartRunOptions } from "./api/types.js";
@@ -254,4 +255,23 @@ export function getTracker(path = "."): RuneLog {
   let tracker = trackers.get(path);
   if (!tracker) trackers.set(path, (tracker = new RuneLog(path)));
   return tracker;
+}
+
+export { isDatabaseUrl } from "./store/index.js";
+
+/**
+ * Copies the store at `from` (a folder or a postgres:// URL) into the empty store at `to`, keeping
+ * event ids, times and order and the blobs still held, then verifies the copy (src/store/migrate.ts).
+ */
+export async function migrate(from: string, to: string, onProgress?: MigrateProgress): Promise<MigrateReport & { verify: VerifyReport }> {
+  validate.path("from", from);
+  validate.path("to", to);
+  const source = openStore(from);
+  const target = openStore(to);
+  try {
+    const report = await migrateStore(source, target, onProgress);
+    return { ...report, verify: await trackerOn(target).verify() };
+  } finally {
+    await Promise.all([source.close(), target.close()]);
+  }
 }

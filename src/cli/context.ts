@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { RuneLog } from "../index.js";
-import { isDatabaseUrl } from "../store/index.js";
+import { isDatabaseUrl } from "../tracker.js";
 import { toJson } from "./format.js";
 
 /** An error the CLI reports as one line (`runelog: <message>`) with exit code 1. */

@@ -7,6 +7,7 @@ import { registryCommand } from "./commands/registry.js";
 import { runsCommand } from "./commands/runs.js";
 import { sweepCommand } from "./commands/sweep.js";
 import { verifyCommand } from "./commands/verify.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { CliError, packageVersion } from "./context.js";
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .addCommand(runsCommand())
     .addCommand(registryCommand())
     .addCommand(verifyCommand())
+    .addCommand(migrateCommand())
     .addCommand(eventsCommand())
     .addCommand(sweepCommand())
     .addHelpText(
