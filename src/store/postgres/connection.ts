@@ -132,13 +132,18 @@ export class PgConnection {
     let firstFailure = 0;
     for (let attempt = 0; ; attempt++) {
       let client: pg.PoolClient | undefined;
+      // A connection lost between two statements is emitted as an event: the next statement fails and says so.
+      const ignore = () => {};
       try {
         client = await this.pool.connect();
+        client.on("error", ignore);
         const result = await fn(client, attempt);
+        client.off("error", ignore);
         client.release();
         return result;
       } catch (err) {
         const broken = isConnectionError(err) || this.fatal(err);
+        client?.off("error", ignore);
         client?.release(broken ? (err as Error) : undefined);
         if (!broken) throw err;
         if (this.fatal(err) || this.closed) throw this.unavailable(err);
