@@ -12,8 +12,9 @@ import { type BenchResult, BENCH_DIR, log, machine, now, QUICK, sizes } from "./
 import { buildReplayStore, replayBench } from "./replay.js";
 import { resultsBench } from "./results.js";
 import { tailBench } from "./tail.js";
+import { PG_BENCH_URL, PG_BENCHES } from "./postgres.js";
 
-const ALL = ["ingest", "replay", "tail", "results"] as const;
+const ALL = ["ingest", "replay", "tail", "results", "postgres"] as const;
 type Name = (typeof ALL)[number];
 
 async function main(): Promise<void> {
@@ -48,6 +49,11 @@ async function main(): Promise<void> {
     }
   }
   if (selected.includes("results")) record(await resultsBench());
+  // The team store, when a PostgreSQL server is given (RUNELOG_BENCH_PG_URL or RUNELOG_TEST_PG_URL); else said and skipped.
+  if (selected.includes("postgres")) {
+    if (!PG_BENCH_URL) log("postgres: skipped (set RUNELOG_BENCH_PG_URL or RUNELOG_TEST_PG_URL to a PostgreSQL URL)");
+    else for (const bench of Object.values(PG_BENCHES)) record(await bench(PG_BENCH_URL));
+  }
 
   printTable(results, (now() - t0) / 1000, outDir);
 }
