@@ -247,6 +247,13 @@ export function trackerOn(store: Store, options: Omit<RuneLogOptions, "path"> = 
   return new RuneLog({ ...options, path: ".", [STORE]: store } as InternalOptions);
 }
 
+/** The store a tracker was handed (for the CLI and tools inside this package; not exported by index.ts). */
+export function storeOf(tracker: RuneLog): Store {
+  return tracker["store"];
+}
+
+export { experimentStream } from "./api/context.js";
+
 const trackers = new Map<string, RuneLog>();
 
 /** A tracker for the store under `path` (one per path in a process). */
