@@ -56,7 +56,8 @@ export class RuneLog {
     const o: InternalOptions = typeof pathOrOptions === "string" ? { path: pathOrOptions } : validate.optionsObject("options", pathOrOptions);
     for (const k of Object.keys(o)) if (!TRACKER_OPTIONS.includes(k)) throw new InvalidInput(`options.${k}`, `is not an option of RuneLog (${TRACKER_OPTIONS.join(", ")})`);
     this.options = { ...o };
-    this.path = o.path === undefined ? "." : validate.path("path", o.path);
+    // API.md: the default is $RUNELOG_PATH when set (a folder or a postgres:// URL), else ".".
+    this.path = o.path === undefined ? process.env.RUNELOG_PATH || "." : validate.path("path", o.path);
     const onCorrupt = o.onCorrupt === undefined ? "throw" : validate.oneOf("onCorrupt", o.onCorrupt, ["throw", "skip"] as const);
     const storeOptions = {
       fsync: o.fsync === undefined ? false : validate.boolean("fsync", o.fsync),
@@ -257,7 +258,7 @@ export { experimentStream } from "./api/context.js";
 const trackers = new Map<string, RuneLog>();
 
 /** A tracker for the store under `path` (one per path in a process). */
-export function getTracker(path = "."): RuneLog {
+export function getTracker(path = process.env.RUNELOG_PATH || "."): RuneLog {
   validate.path("path", path);
   let tracker = trackers.get(path);
   if (!tracker) trackers.set(path, (tracker = new RuneLog(path)));
