@@ -176,6 +176,8 @@ export class PgConnection {
         CREATE INDEX IF NOT EXISTS blob_holds_sha256 ON ${this.table("blob_holds")} (sha256);
         CREATE TABLE IF NOT EXISTS ${this.table("snapshots")} (
           stream text NOT NULL, projection text NOT NULL, body bytea NOT NULL, PRIMARY KEY (stream, projection));
+        -- v8-serialized states are tens of MB for a big experiment: compressing them costs more than it saves.
+        ALTER TABLE ${this.table("snapshots")} ALTER COLUMN body SET STORAGE EXTERNAL;
         COMMIT`).catch(async (err) => {
         await c.query("ROLLBACK").catch(() => {});
         throw err;

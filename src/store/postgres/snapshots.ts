@@ -38,12 +38,19 @@ export class PgSnapshotStore implements SnapshotStore {
     }
   }
 
+  /**
+   * Serializes now (the state may change after this returns) and uploads in the background: a big
+   * experiment's snapshot is tens of MB, and the read that crossed the cadence should not wait for
+   * it. A failed or cut-off upload leaves the previous snapshot (or none): it is only a cache.
+   */
   async save(stream: StreamName, projection: string, version: number, position: Position, data: unknown): Promise<void> {
     const payload = serialize({ format: FORMAT, schema: SCHEMA_VERSION, projection, version, position: { ...position }, data } satisfies Snap);
     const body = Buffer.concat([createHash("sha256").update(payload).digest(), payload]);
-    await this.conn.query(
-      `INSERT INTO ${this.conn.table("snapshots")} (stream, projection, body) VALUES ($1, $2, $3) ON CONFLICT (stream, projection) DO UPDATE SET body = EXCLUDED.body`,
-      [stream, projection, body],
-    );
+    void this.conn
+      .query(
+        `INSERT INTO ${this.conn.table("snapshots")} (stream, projection, body) VALUES ($1, $2, $3) ON CONFLICT (stream, projection) DO UPDATE SET body = EXCLUDED.body`,
+        [stream, projection, body],
+      )
+      .catch(() => {});
   }
 }
