@@ -50,12 +50,16 @@ export class PgJournalBackend implements JournalStore {
 
   /** LISTEN/NOTIFY: every commit that grows a stream notifies its name; after a lost connection, every stream is named once. */
   watch(listener: GrowthListener): () => void {
+    let stopped = false;
     const { unsubscribe, ready } = this.conn.subscribe((stream) => {
       if (stream !== null) listener(stream as StreamName);
-      else void this.list().then((all) => all.forEach(listener), () => {});
+      else void this.list().then((all) => all.forEach((s) => !stopped && listener(s)), () => {});
     });
     ready.catch(() => {}); // a follower finds out by reading
-    return unsubscribe;
+    return () => {
+      stopped = true;
+      unsubscribe();
+    };
   }
 
   close(): Promise<void> {
