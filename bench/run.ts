@@ -14,8 +14,9 @@ import { resultsBench } from "./results.js";
 import { searchBench } from "./search.js";
 import { tailBench } from "./tail.js";
 import { PG_BENCH_URL, PG_BENCHES } from "./postgres.js";
+import { uiServerBench } from "./ui-server.js";
 
-const ALL = ["ingest", "replay", "tail", "results", "search", "postgres"] as const;
+const ALL = ["ingest", "replay", "tail", "results", "search", "ui-server", "postgres"] as const;
 type Name = (typeof ALL)[number];
 
 async function main(): Promise<void> {
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     if (!PG_BENCH_URL) log("postgres: skipped (set RUNELOG_BENCH_PG_URL or RUNELOG_TEST_PG_URL to a PostgreSQL URL)");
     else for (const bench of Object.values(PG_BENCHES)) record(await bench(PG_BENCH_URL));
   }
+  if (selected.includes("ui-server")) record(await uiServerBench());
 
   printTable(results, (now() - t0) / 1000, outDir);
 }

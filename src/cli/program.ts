@@ -6,6 +6,7 @@ import { eventsCommand } from "./commands/events.js";
 import { registryCommand } from "./commands/registry.js";
 import { runsCommand } from "./commands/runs.js";
 import { sweepCommand } from "./commands/sweep.js";
+import { uiCommand } from "./commands/ui.js";
 import { verifyCommand } from "./commands/verify.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { CliError, packageVersion } from "./context.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .addCommand(migrateCommand())
     .addCommand(eventsCommand())
     .addCommand(sweepCommand())
+    .addCommand(uiCommand())
     .addHelpText(
       "after",
       `
