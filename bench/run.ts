@@ -13,9 +13,10 @@ import { buildReplayStore, replayBench } from "./replay.js";
 import { resultsBench } from "./results.js";
 import { searchBench } from "./search.js";
 import { tailBench } from "./tail.js";
+import { PG_BENCH_URL, PG_BENCHES } from "./postgres.js";
 import { uiServerBench } from "./ui-server.js";
 
-const ALL = ["ingest", "replay", "tail", "results", "search", "ui-server"] as const;
+const ALL = ["ingest", "replay", "tail", "results", "search", "ui-server", "postgres"] as const;
 type Name = (typeof ALL)[number];
 
 async function main(): Promise<void> {
@@ -51,6 +52,11 @@ async function main(): Promise<void> {
   }
   if (selected.includes("results")) record(await resultsBench());
   if (selected.includes("search")) record(await searchBench());
+  // The team store, when a PostgreSQL server is given (RUNELOG_BENCH_PG_URL or RUNELOG_TEST_PG_URL); else said and skipped.
+  if (selected.includes("postgres")) {
+    if (!PG_BENCH_URL) log("postgres: skipped (set RUNELOG_BENCH_PG_URL or RUNELOG_TEST_PG_URL to a PostgreSQL URL)");
+    else for (const bench of Object.values(PG_BENCHES)) record(await bench(PG_BENCH_URL));
+  }
   if (selected.includes("ui-server")) record(await uiServerBench());
 
   printTable(results, (now() - t0) / 1000, outDir);

@@ -33,7 +33,7 @@ export interface TrialReport {
 const assignment = JSON.parse(process.env.RUNELOG_DEMO_ASSIGNMENT ?? "null") as WorkerAssignment | null;
 if (!assignment) throw new Error("demo-worker.js is started by demo.js, which passes RUNELOG_DEMO_ASSIGNMENT");
 
-const tracker = new RuneLog(".");
+const tracker = new RuneLog(); // $RUNELOG_PATH (a folder or a postgres:// URL), else "."
 const { train, validation, features } = demoData();
 
 for (const trial of assignment.trials) {

@@ -5,13 +5,15 @@
  *   npm run demo                      (from the repository)
  *   RUNELOG_DEMO_QUICK=1 npm run demo (a 4-trial, 5-epoch grid)
  *
- * Everything lands in ./.runelog of the directory you run it from.
+ * Everything lands in ./.runelog of the directory you run it from, or in the store $RUNELOG_PATH
+ * names (a folder, or a postgres:// URL: docs/team-store.md).
  */
 import { fork } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RuneLog } from "../src/index.js";
+import { isDatabaseUrl } from "../src/tracker.js";
 import type { Trial, TrialReport, WorkerAssignment } from "./demo-worker.js";
 import { demoData, evaluate, type LogRegModel } from "./logreg.js";
 
@@ -67,8 +69,9 @@ async function runWorkers(trials: Trial[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const tracker = new RuneLog(".");
-  const storeDir = resolve(tracker.path, ".runelog");
+  const tracker = new RuneLog(); // $RUNELOG_PATH, else "."
+  const inDatabase = isDatabaseUrl(tracker.path);
+  const storeDir = inDatabase ? tracker.storeDir : resolve(tracker.path, ".runelog");
   const { train, validation, features } = demoData();
   const trials = gridTrials();
 
@@ -119,14 +122,21 @@ async function main(): Promise<void> {
 
   // ---- where it all lives
   const experimentId = String(results.get("experimentId", 0));
-  const journal = join(storeDir, "experiments", `${experimentId}.ndjson`);
-  const journalLines = (await readFile(journal, "utf8")).split("\n").filter(Boolean).length;
   const runs = await tracker.getExperimentRuns(experimentId);
   console.log(style.bold(`\nWhere the data lives`));
   console.log(`  store     ${storeDir}`);
-  console.log(`  journal   ${journal}  (${journalLines} events, append-only NDJSON)`);
-  console.log(`  registry  ${join(storeDir, "registry.ndjson")}`);
-  console.log(`  look      tail -n 3 ${relative(process.cwd(), journal)} | jq .`);
+  if (inDatabase) {
+    let events = 0;
+    for await (const _ of tracker.events({ experiment: experimentId })) events++;
+    console.log(`  journal   stream experiments/${experimentId} of the events table  (${events} events, append-only)`);
+    console.log(`  look      npx runelog events --experiment ${EXPERIMENT} --last 3`);
+  } else {
+    const journal = join(storeDir, "experiments", `${experimentId}.ndjson`);
+    const journalLines = (await readFile(journal, "utf8")).split("\n").filter(Boolean).length;
+    console.log(`  journal   ${journal}  (${journalLines} events, append-only NDJSON)`);
+    console.log(`  registry  ${join(storeDir, "registry.ndjson")}`);
+    console.log(`  look      tail -n 3 ${relative(process.cwd(), journal)} | jq .`);
+  }
   const earlier = runs.length - trials.length;
   console.log(`\nThis experiment now has ${runs.length} runs` + (earlier > 0 ? ` (${earlier} from earlier demo runs).` : ". Run the demo again and it grows."));
 }

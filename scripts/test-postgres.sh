@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throwaway PostgreSQL cluster on a loopback port for the tests and prints its URL.
 #   eval "$(bash scripts/test-postgres.sh start)"   # exports RUNELOG_TEST_PG_URL and RUNELOG_TEST_PG_DIR
+#   bash scripts/test-postgres.sh restart "$RUNELOG_TEST_PG_DIR"   # pg_ctl restart -m fast (fault tests)
 #   bash scripts/test-postgres.sh stop "$RUNELOG_TEST_PG_DIR"
 # initdb refuses to run as root, so the cluster belongs to the `postgres` user when we are root.
 set -euo pipefail
@@ -21,10 +22,14 @@ case "${1:-}" in
     echo "export RUNELOG_TEST_PG_DIR=$dir"
     echo "export RUNELOG_TEST_PG_URL=postgres://postgres:runelog-test@127.0.0.1:$port/postgres"
     ;;
+  restart)
+    dir="${2:?usage: test-postgres.sh restart DIR}"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null 2>&1
+    ;;
   stop)
     dir="${2:?usage: test-postgres.sh stop DIR}"
     as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
-  *) echo "usage: test-postgres.sh start | stop DIR" >&2; exit 2 ;;
+  *) echo "usage: test-postgres.sh start | restart DIR | stop DIR" >&2; exit 2 ;;
 esac

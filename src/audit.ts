@@ -139,11 +139,18 @@ export async function* followEvents(
   while (!signal?.aborted) {
     const streams = await grown(signal);
     if (signal?.aborted) return;
-    for (const stream of await backend.list()) {
-      if (!streams.has(stream) || !wanted(stream)) continue;
+    // Only the streams said to have grown (no listing of the store per notice: on a database that is a query each time).
+    for (const stream of [...streams].sort(byStreamOrder)) {
+      if (!wanted(stream)) continue;
       for await (const e of readStream(backend, stream, onCorrupt, ends.get(stream) ?? START, ends)) if (keep(stream, e)) yield e as JournalEvent;
     }
   }
+}
+
+/** The order list() gives: the catalogue, experiments by numeric id, the registry. */
+function byStreamOrder(a: StreamName, b: StreamName): number {
+  const rank = (s: StreamName) => (s === "catalog" ? -1 : s === "registry" ? Number.MAX_SAFE_INTEGER : Number(s.slice("experiments/".length)));
+  return rank(a) - rank(b);
 }
 
 export interface VerifyReport {

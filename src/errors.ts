@@ -96,3 +96,11 @@ export class UnsafeStorePath extends RuneLogError {
     super(`refusing to write through ${path}: ${problem}; runelog never follows a link under .runelog/ that it did not make`);
   }
 }
+
+/** A database store that could not be reached within `connectTimeoutMs` (or went away mid-call). Never names the password. */
+export class StoreUnavailable extends RuneLogError {
+  override readonly code = "STORE_UNAVAILABLE";
+  constructor(readonly host: string, readonly port: number, reason: string) {
+    super(`cannot reach postgres at ${host}:${port}: ${reason}`);
+  }
+}

@@ -18,11 +18,12 @@ import type { JournalEvent } from "./events.js";
 import type { ModelSerializer } from "./models.js";
 import { type ActiveRun, type LogModelOptions, type MetricOptions, settled } from "./run.js";
 import { DEFAULT_STORE_OPTIONS, openStore, readOnly, type Store } from "./store/index.js";
+import { type MigrateProgress, type MigrateReport, migrateStore } from "./store/migrate.js";
 import * as validate from "./validate.js";
 
 export type { EventsQuery, Experiment, ExperimentSummary, MetricPoint, ModelVersion, Run, RunDetails, RunInfo, RuneLogOptions, StartRunOptions } from "./api/types.js";
 
-const TRACKER_OPTIONS = ["path", "fsync", "lockStaleMs", "lockTimeoutMs", "onCorrupt"];
+const TRACKER_OPTIONS = ["path", "fsync", "lockStaleMs", "lockTimeoutMs", "onCorrupt", "connectTimeoutMs", "cacheDir"];
 
 /** Every call that writes. On a view of the past each one rejects with ReadOnlyView, before looking at its arguments. */
 const WRITE_CALLS = [
@@ -65,6 +66,8 @@ export class RuneLog {
         staleMs: o.lockStaleMs === undefined ? DEFAULT_STORE_OPTIONS.lock.staleMs : validate.integerIn("lockStaleMs", o.lockStaleMs, 2000, 3_600_000),
         timeoutMs: o.lockTimeoutMs === undefined ? DEFAULT_STORE_OPTIONS.lock.timeoutMs : validate.integerIn("lockTimeoutMs", o.lockTimeoutMs, 0, 86_400_000),
       },
+      connectTimeoutMs: o.connectTimeoutMs === undefined ? undefined : validate.integerIn("connectTimeoutMs", o.connectTimeoutMs, 1, 3_600_000),
+      cacheDir: o.cacheDir === undefined ? undefined : validate.path("cacheDir", o.cacheDir),
     };
     this.store = o[STORE] ?? openStore(this.path, storeOptions);
     const past = o[PAST];
@@ -271,4 +274,23 @@ export function getTracker(path = defaultPath()): RuneLog {
   let tracker = trackers.get(path);
   if (!tracker) trackers.set(path, (tracker = new RuneLog(path)));
   return tracker;
+}
+
+export { isDatabaseUrl } from "./store/index.js";
+
+/**
+ * Copies the store at `from` (a folder or a postgres:// URL) into the empty store at `to`, keeping
+ * event ids, times and order and the blobs still held, then verifies the copy (src/store/migrate.ts).
+ */
+export async function migrate(from: string, to: string, onProgress?: MigrateProgress): Promise<MigrateReport & { verify: VerifyReport }> {
+  validate.path("from", from);
+  validate.path("to", to);
+  const source = openStore(from);
+  const target = openStore(to);
+  try {
+    const report = await migrateStore(source, target, onProgress);
+    return { ...report, verify: await trackerOn(target).verify() };
+  } finally {
+    await Promise.all([source.close(), target.close()]);
+  }
 }

@@ -14,6 +14,10 @@ export interface RuneLogOptions {
   lockTimeoutMs?: number;
   /** "throw" (default): reading a damaged journal throws JournalCorrupted; "skip": damaged lines are passed over. */
   onCorrupt?: "throw" | "skip";
+  /** A database store: how long a connect may take before StoreUnavailable. Default 10000. */
+  connectTimeoutMs?: number;
+  /** A database store: where getArtifactAbspath puts verified copies of blobs. Default: runelog/ under the OS's cache folder. */
+  cacheDir?: string;
 }
 
 export interface Experiment {

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { RuneLog } from "../index.js";
-import { experimentStream, storeOf } from "../tracker.js";
+import { experimentStream, isDatabaseUrl, storeOf } from "../tracker.js";
 import { toJson } from "./format.js";
 
 /** An error the CLI reports as one line (`runelog: <message>`) with exit code 1. */
@@ -35,7 +35,8 @@ export async function openTracker(cmd: Command, options: { create?: boolean } = 
   const tracker = new RuneLog(path);
   const store = storeOf(tracker);
   if (!options.create && !(await store.exists())) {
-    throw new CliError(`no runelog store in ${resolve(path)} (nothing at ${store.location}); pass --path DIR or set RUNELOG_PATH`);
+    const where = isDatabaseUrl(path) ? store.location : resolve(path);
+    throw new CliError(`no runelog store in ${where} (nothing at ${store.location}); pass --path DIR or set RUNELOG_PATH`);
   }
   return tracker;
 }

@@ -8,6 +8,7 @@ import { runsCommand } from "./commands/runs.js";
 import { sweepCommand } from "./commands/sweep.js";
 import { uiCommand } from "./commands/ui.js";
 import { verifyCommand } from "./commands/verify.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { CliError, packageVersion } from "./context.js";
 
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .addCommand(runsCommand())
     .addCommand(registryCommand())
     .addCommand(verifyCommand())
+    .addCommand(migrateCommand())
     .addCommand(eventsCommand())
     .addCommand(sweepCommand())
     .addCommand(uiCommand())

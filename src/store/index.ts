@@ -2,8 +2,9 @@
  * The seam's front door: openStore(path) picks a backend from the path and hands back its journals,
  * blobs and snapshots (interfaces in ./types.ts). Nothing outside src/store knows which one it got.
  */
-import { InvalidInput, ReadOnlyView } from "../errors.js";
+import { ReadOnlyView } from "../errors.js";
 import { FileStore } from "./file/index.js";
+import { PgStore } from "./postgres/index.js";
 import type { Store, StoreOptions } from "./types.js";
 
 export * from "./types.js";
@@ -18,7 +19,7 @@ export function isDatabaseUrl(path: string): boolean {
 /** The store a path names: a `postgres://` URL, or else a folder whose `.runelog/` holds it. Opening writes nothing. */
 export function openStore(path: string, options: Partial<StoreOptions> = {}): Store {
   const o: StoreOptions = { ...DEFAULT_STORE_OPTIONS, ...options };
-  if (isDatabaseUrl(path)) throw new InvalidInput("path", "this build has no PostgreSQL backend yet");
+  if (isDatabaseUrl(path)) return new PgStore(path, { connectTimeoutMs: o.connectTimeoutMs, cacheDir: o.cacheDir });
   return new FileStore(path, o);
 }
 

@@ -195,6 +195,10 @@ export interface StoreOptions {
   fsync: boolean;
   /** Journal lock bounds (files). */
   lock: { staleMs: number; timeoutMs: number };
+  /** How long connecting to a database may take (postgres). */
+  connectTimeoutMs?: number;
+  /** Where a database store materializes blobs for localPath (postgres). */
+  cacheDir?: string;
 }
 
 /**

@@ -1,0 +1,305 @@
+/**
+ * Journals in PostgreSQL: one row per event in `events`, keyed by (stream, seq), its event id unique.
+ * The row holds the line's parts, and `crc`/`prev` are computed over the same canonical line a file
+ * journal holds, so a store copied between the two verifies the same. `data` is `json` (not `jsonb`):
+ * json keeps the text exactly as written, which the checksum covers; jsonb would reorder keys.
+ *
+ * Group commit as in the file writer: appends made together in a process go out as one multi-row
+ * INSERT in one transaction. Sequence numbers come from the stream's head read under a per-stream
+ * transaction-level advisory lock (see bench/postgres.ts for the measured alternative, a unique-key
+ * retry). A batch retried after a lost commit reply first looks for its event ids: present means
+ * committed, so a retry never duplicates.
+ */
+import { crc32 } from "node:zlib";
+import pg from "pg";
+import { JournalCorrupted } from "../../errors.js";
+import type { EventDraft, StoredEvent } from "../../events.js";
+import { GENESIS_HASH, hex8 } from "../../journal/line.js";
+import { ConcurrencyConflict, type Journal, type Position, type Problem, type ProblemKind, type ReadChunk, type ReadOptions } from "../types.js";
+import { isUndefinedTable, type PgConnection } from "./connection.js";
+
+export type SequenceStrategy = "lock" | "retry";
+
+/** Where a reader stands: after event `seq`, whose crc is `hash` (what the next event's prev must be). */
+interface PgPosition extends Position {
+  readonly hash: string;
+}
+
+function hashOf(position: Position): string {
+  return (position as PgPosition).hash ?? GENESIS_HASH;
+}
+
+/** An event's columns, parsed once from its draft outside any transaction. */
+interface Row {
+  v: number;
+  id: string;
+  ts: string;
+  type: string;
+  /** The data's JSON text, exactly as serialized. */
+  data: string;
+}
+
+/** A row prepared before the lock: all that is left to do under it is the seq, prev and crc. */
+interface Prepared {
+  id: string;
+  /** The canonical line between `{"seq":N` and the prev hash: `,"v":…,"data":…,"prev":"`. */
+  middle: string;
+  /** The row's SQL values from id to data: `,'id',1,'ts','type','{…}'`. */
+  sql: string;
+}
+
+function prepare(r: Row): Prepared {
+  return {
+    id: r.id,
+    middle: `,"v":${r.v},"id":${JSON.stringify(r.id)},"ts":${JSON.stringify(r.ts)},"type":${JSON.stringify(r.type)},"data":${r.data},"prev":"`,
+    sql: `,${lit(r.id)},${r.v},${lit(r.ts)},${lit(r.type)},${lit(r.data)},'`,
+  };
+}
+
+interface Group {
+  rows: Prepared[];
+  expectedSeq: number | undefined;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const BODY = /^"v":(\d+),"id":("(?:[^"\\]|\\.)*"),"ts":("(?:[^"\\]|\\.)*"),"type":("(?:[^"\\]|\\.)*"),"data":/;
+
+export function rowOf(draft: EventDraft): Row {
+  const m = BODY.exec(draft.body);
+  if (!m) throw new Error(`not an event draft: ${draft.body.slice(0, 80)}`);
+  return { v: Number(m[1]), id: JSON.parse(m[2]!), ts: JSON.parse(m[3]!), type: JSON.parse(m[4]!), data: draft.body.slice(m[0].length) };
+}
+
+/** The canonical line up to its crc: what the file journal writes and checksums. */
+export function lineHead(seq: number | string, r: Row, prev: string): string {
+  return `{"seq":${seq},"v":${r.v},"id":${JSON.stringify(r.id)},"ts":${JSON.stringify(r.ts)},"type":${JSON.stringify(r.type)},"data":${r.data},"prev":"${prev}"`;
+}
+
+export function crcOf(head: string): string {
+  return hex8(crc32(head));
+}
+
+/** A SQL string literal (pg's own escapeLiteral walks the string a character at a time: too slow for a batch). */
+function lit(s: string): string {
+  if (s.includes("\\")) return ` E'${s.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** Rows per INSERT statement: a batch larger than this is several statements in the one transaction. */
+const ROWS_PER_STATEMENT = 5000;
+
+export class PgJournal implements Journal {
+  private queue: Group[] = [];
+  private open: Group | null = null;
+  private draining = false;
+  /** The head after our own last write (the retry strategy tries it first). */
+  private head: { seq: number; crc: string } | null = null;
+
+  constructor(
+    private readonly conn: PgConnection,
+    readonly stream: string,
+    readonly name: string,
+    private readonly strategy: SequenceStrategy = "lock",
+  ) {}
+
+  append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<void> {
+    let rows: Prepared[];
+    try {
+      rows = drafts.map((d) => prepare(rowOf(d)));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    let group = expectedSeq === undefined ? this.open : null;
+    if (!group) {
+      group = newGroup(expectedSeq);
+      this.queue.push(group);
+      this.open = expectedSeq === undefined ? group : null;
+    }
+    for (const r of rows) group.rows.push(r);
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(() => void this.drain());
+    }
+    return group.promise;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      this.open = null;
+      try {
+        await this.conn.ensureSchema();
+        const outcome = this.strategy === "lock" ? await this.writeLocked(batch) : await this.writeOptimistic(batch);
+        for (const [group, result] of outcome) result === true ? group.resolve() : group.reject(result);
+      } catch (err) {
+        for (const group of batch) group.reject(err);
+      }
+    }
+    this.draining = false;
+  }
+
+  /** BEGIN, lock the stream, read its head; then one INSERT (per 5000 rows), NOTIFY, COMMIT: two round trips. */
+  private writeLocked(batch: Group[]): Promise<Map<Group, true | ConcurrencyConflict>> {
+    const streamLit = lit(this.stream);
+    return this.conn.withClient(async (client, attempt) => {
+      try {
+        const results = (await client.query(
+          `BEGIN; SELECT pg_advisory_xact_lock(hashtext(${lit(this.conn.location.schema)}), hashtext(${streamLit}));
+           SELECT seq, crc FROM ${this.conn.table("events")} WHERE stream = ${streamLit} ORDER BY seq DESC LIMIT 1` +
+            (attempt > 0 ? `; ${this.idsPresentSql(batch)}` : ""),
+        )) as unknown as pg.QueryResult[];
+        const headRow = results[2]!.rows[0] as { seq: string; crc: string } | undefined;
+        const head = headRow ? { seq: Number(headRow.seq), crc: headRow.crc } : { seq: 0, crc: GENESIS_HASH };
+        const present = attempt > 0 ? new Set((results[3]!.rows as Array<{ id: string }>).map((r) => r.id)) : undefined;
+        const plan = this.plan(batch, head, present);
+        await client.query(`${plan.sql}COMMIT`);
+        this.head = plan.head;
+        return plan.outcome;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw err;
+      }
+    });
+  }
+
+  /** No lock: INSERT at the head we believe in; a unique-key violation on (stream, seq) means someone else got there: read the head and try again. */
+  private writeOptimistic(batch: Group[]): Promise<Map<Group, true | ConcurrencyConflict>> {
+    return this.conn.withClient(async (client, attempt) => {
+      let present: Set<string> | undefined;
+      if (attempt > 0) present = new Set((await client.query<{ id: string }>(this.idsPresentSql(batch))).rows.map((r) => r.id));
+      for (;;) {
+        const head = this.head ?? (await this.readHead(client));
+        const plan = this.plan(batch, head, present);
+        try {
+          await client.query(plan.sql);
+          this.head = plan.head;
+          return plan.outcome;
+        } catch (err) {
+          this.head = null;
+          if ((err as { code?: string }).code !== "23505" || !/pkey/.test((err as { constraint?: string }).constraint ?? "")) throw err;
+        }
+      }
+    });
+  }
+
+  private async readHead(client: pg.PoolClient): Promise<{ seq: number; crc: string }> {
+    const r = await client.query<{ seq: string; crc: string }>(`SELECT seq, crc FROM ${this.conn.table("events")} WHERE stream = $1 ORDER BY seq DESC LIMIT 1`, [this.stream]);
+    const row = r.rows[0];
+    return row ? { seq: Number(row.seq), crc: row.crc } : { seq: 0, crc: GENESIS_HASH };
+  }
+
+  private idsPresentSql(batch: Group[]): string {
+    const ids = batch.flatMap((g) => g.rows.map((r) => lit(r.id)));
+    return `SELECT id FROM ${this.conn.table("events")} WHERE id IN (${ids.join(",")})`;
+  }
+
+  /**
+   * Stamps every group that may go (its expectedSeq matches, and it is not already stored) with
+   * sequence numbers and the chain, and builds the statements. Groups already stored (a retry after a
+   * lost reply) count as done; a group's events are all stored or none, being in one transaction.
+   */
+  private plan(batch: Group[], head: { seq: number; crc: string }, present?: Set<string>) {
+    let { seq, crc } = head;
+    const startSeq = seq;
+    const outcome = new Map<Group, true | ConcurrencyConflict>();
+    const values: string[] = [];
+    for (const group of batch) {
+      if (group.rows.length > 0 && present?.has(group.rows[0]!.id)) {
+        outcome.set(group, true);
+        continue;
+      }
+      if (group.expectedSeq !== undefined && group.expectedSeq !== seq) {
+        outcome.set(group, new ConcurrencyConflict(group.expectedSeq, seq));
+        continue;
+      }
+      const stream = lit(this.stream);
+      for (const r of group.rows) {
+        const prev = crc;
+        crc = hex8(crc32(`{"seq":${++seq}${r.middle}${prev}"`));
+        values.push(`(${stream},${seq}${r.sql}${prev}','${crc}')`);
+      }
+      outcome.set(group, true);
+    }
+    let sql = "";
+    if (values.length > 0) {
+      if (startSeq === 0) sql += `INSERT INTO ${this.conn.table("streams")} VALUES (${lit(this.stream)}) ON CONFLICT DO NOTHING; `;
+      for (let i = 0; i < values.length; i += ROWS_PER_STATEMENT) {
+        sql += `INSERT INTO ${this.conn.table("events")} (stream, seq, id, v, ts, type, data, prev, crc) VALUES ${values.slice(i, i + ROWS_PER_STATEMENT).join(",")}; `;
+      }
+      sql += `SELECT pg_notify(${lit(this.conn.channel)}, ${lit(this.stream)}); `;
+    }
+    return { sql, outcome, head: { seq, crc } };
+  }
+
+  async read(from: Position, options: ReadOptions = {}): Promise<ReadChunk> {
+    const { maxBytes = 8 * 1024 * 1024, onCorrupt = "throw", accepts } = options;
+    const limit = Math.max(1, Math.min(50_000, Math.floor(maxBytes / 128)));
+    let rows: unknown[][];
+    try {
+      rows = await this.conn.withClient(async (c) => {
+        const text = `SELECT seq, v, id, ts, type, data::text, prev, crc FROM ${this.conn.table("events")} WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3`;
+        return (await c.query({ text, values: [this.stream, from.seq, limit], rowMode: "array" })).rows as unknown[][];
+      });
+    } catch (err) {
+      if (isUndefinedTable(err)) return { events: [], end: from, problems: [], tornTail: null, atEnd: true };
+      throw err;
+    }
+    const events: StoredEvent[] = [];
+    const problems: Problem[] = [];
+    let seq = from.seq;
+    let hash = hashOf(from);
+    // After a damaged row the next good one is not held to the chain (it names the damaged row's crc), as in a file.
+    let resync = false;
+    for (const row of rows) {
+      const [seqText, v, id, ts, type, data, prev, crc] = row as [string, number, string, string, string, string, string, string];
+      const rowSeq = Number(seqText);
+      const report = (kind: ProblemKind) => {
+        if (onCorrupt === "throw") throw new JournalCorrupted(this.name, rowSeq, rowSeq - 1, kind);
+        problems.push({ line: rowSeq, offset: rowSeq - 1, kind });
+      };
+      if (crcOf(lineHead(seqText, { v, id, ts, type, data }, prev)) !== crc) {
+        report("bad-checksum");
+        resync = true;
+        continue;
+      }
+      const event: StoredEvent = { seq: rowSeq, v, id, ts, type, data: JSON.parse(data), prev, crc };
+      if (!resync && (rowSeq !== seq + 1 || prev !== hash)) {
+        report("broken-chain");
+        if (rowSeq <= seq) continue; // a repeat of an event already read holds nothing new
+      } else if (accepts && !accepts(event)) {
+        report("unknown-event");
+        ({ seq, hash } = { seq: rowSeq, hash: crc });
+        continue;
+      }
+      resync = false;
+      events.push(event);
+      ({ seq, hash } = { seq: rowSeq, hash: crc });
+    }
+    const end: PgPosition = { seq, hash };
+    return { events, end, problems, tornTail: null, atEnd: rows.length < limit };
+  }
+
+  async holds(position: Position): Promise<boolean> {
+    if (position.seq === 0) return true;
+    try {
+      const r = await this.conn.query<{ crc: string }>(`SELECT crc FROM ${this.conn.table("events")} WHERE stream = $1 AND seq = $2`, [this.stream, position.seq]);
+      return r.rows[0]?.crc === hashOf(position);
+    } catch (err) {
+      if (isUndefinedTable(err)) return false;
+      throw err;
+    }
+  }
+}
+
+function newGroup(expectedSeq: number | undefined): Group {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { rows: [], expectedSeq, promise, resolve, reject };
+}
