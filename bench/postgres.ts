@@ -15,7 +15,7 @@ import { draft } from "../src/events.js";
 import { RuneLog } from "../src/index.js";
 import { parsePostgresUrl, PgConnection } from "../src/store/postgres/connection.js";
 import { crcOf, lineHead, rowOf } from "../src/store/postgres/journal.js";
-import { GENESIS_HASH } from "../src/journal/index.js";
+import { GENESIS_HASH } from "../src/store/line.js";
 import { type BenchResult, type Check, Child, log, machine, median, now, percentile, QUICK, round, runChild } from "./lib.js";
 import type { PgTask } from "./postgres-worker.js";
 

@@ -10,7 +10,7 @@
  */
 import { InvalidInput, JournalCorrupted } from "../errors.js";
 import { type EventDraft, isKnownEvent, type StoredEvent } from "../events.js";
-import { encodeLine } from "../journal/line.js";
+import { encodeLine } from "./line.js";
 import { type BlobHolder, START, type Store, type StreamName } from "./types.js";
 
 const CHUNK = 5000;

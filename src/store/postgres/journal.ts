@@ -14,7 +14,7 @@ import { crc32 } from "node:zlib";
 import pg from "pg";
 import { JournalCorrupted } from "../../errors.js";
 import type { EventDraft, StoredEvent } from "../../events.js";
-import { GENESIS_HASH, hex8 } from "../../journal/line.js";
+import { GENESIS_HASH, hex8 } from "../line.js";
 import { ConcurrencyConflict, type Journal, type Position, type Problem, type ProblemKind, type ReadChunk, type ReadOptions } from "../types.js";
 import { isUndefinedTable, type PgConnection } from "./connection.js";
 
