@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (or `node dist/bench/run.js [--quick] [ingest|replay|tail|results …]`).
+ * `npm run bench` (or `node dist/bench/run.js [--quick] [ingest|replay|tail|results|exec …]`).
  * Runs every benchmark (or the ones named), prints one JSON object per benchmark on stdout, writes
  * each to bench/results/<name>-<timestamp>.json, and ends with a table: each ratio beside its target.
  * BENCH_QUICK=1 or --quick shrinks every size about 10× for a smoke run. Progress goes to stderr.
@@ -7,13 +7,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
+import { execBench } from "./exec.js";
 import { ingestBench } from "./ingest.js";
 import { type BenchResult, BENCH_DIR, log, machine, now, QUICK, sizes } from "./lib.js";
 import { buildReplayStore, replayBench } from "./replay.js";
 import { resultsBench } from "./results.js";
 import { tailBench } from "./tail.js";
 
-const ALL = ["ingest", "replay", "tail", "results"] as const;
+const ALL = ["ingest", "replay", "tail", "results", "exec"] as const;
 type Name = (typeof ALL)[number];
 
 async function main(): Promise<void> {
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     }
   }
   if (selected.includes("results")) record(await resultsBench());
+  if (selected.includes("exec")) record(await execBench());
 
   printTable(results, (now() - t0) / 1000, outDir);
 }

@@ -271,6 +271,13 @@ export class RuneLog {
     return this.enter(new ActiveRun(this.sink, runId, run.experimentId), fn);
   }
 
+  /** A handle on an existing run that logs into it without resuming it (its status stays as it is): `runelog ingest --run`. */
+  async attachRun(runId: string): Promise<ActiveRun> {
+    this.writable("attachRun");
+    validate.identifier("runId", runId);
+    return new ActiveRun(this.sink, runId, (await this.requireRun(runId)).experimentId);
+  }
+
   /**
    * The active run; in a sweep trial (RUNELOG_RUN_ID set) with none active yet, resumes the run its
    * runner created and makes it active for this process. Throws NoActiveRun otherwise.

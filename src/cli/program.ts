@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { RuneLogError } from "../index.js";
 import { experimentsCommand } from "./commands/experiments.js";
 import { eventsCommand } from "./commands/events.js";
+import { execCommand, ingestCommand } from "./commands/exec.js";
 import { registryCommand } from "./commands/registry.js";
 import { runsCommand } from "./commands/runs.js";
 import { sweepCommand } from "./commands/sweep.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .addCommand(verifyCommand())
     .addCommand(eventsCommand())
     .addCommand(sweepCommand())
+    .addCommand(execCommand()).addCommand(ingestCommand())
     .addHelpText(
       "after",
       `
