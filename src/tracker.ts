@@ -24,6 +24,7 @@ import { linkBlob, readBlob, release, storeBytesAt, storeFileAt } from "./store/
 import { StorePaths } from "./store/paths.js";
 import { FileSnapshotStore, type SnapshotStore } from "./store/snapshots.js";
 import * as validate from "./validate.js";
+import { importStore, type ImportOptions, type ImportReport } from "./interop/import.js";
 
 export interface RuneLogOptions {
   /** The folder whose `.runelog/` holds the store. Default ".". */
@@ -501,6 +502,14 @@ export class RuneLog {
     if (!model) throw new ModelNotFound(modelName);
     if (model.aliases[alias] === undefined) throw new ModelVersionNotFound(modelName, `@${alias}`);
     await this.registry.journal.append([draft("ModelAliasDeleted", { modelName, alias })]);
+  }
+
+  /** Imports a Python RuneLog or MLflow store as ordinary events; again, only what is new (docs/migrating.md). */
+  async importStore(options: ImportOptions): Promise<ImportReport> {
+    this.writable("importStore");
+    await this.init();
+    const port = { paths: this.paths, catalog: this.catalog, registry: this.registry, experiment: (id: string) => this.experiment(id), events: (q: { experiment: string }) => this.events(q) };
+    return importStore(port, options);
   }
 
   // ---------------------------------------------------------------- history and audit
