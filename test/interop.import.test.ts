@@ -192,6 +192,37 @@ describe("import runelog-py", () => {
   });
 });
 
+describe("import: history and races", () => {
+  test("views show the source's times, the events' own times are the import's: asOf before the import shows none of it", async () => {
+    const source = copyStore("runelog-py", "clean");
+    const tracker = new RuneLog(join(work, "target"));
+    await tracker.getOrCreateExperiment("before");
+    const before = new Date();
+    await new Promise((r) => setTimeout(r, 5));
+    await tracker.importStore({ from: "runelog-py", source });
+    const [run] = (await tracker.loadResults("churn-baseline")).objects() as Row[];
+    expect(Date.parse(run!.startTime as string)).toBeLessThan(before.getTime()); // the source's time, not the import's
+    for await (const e of tracker.events({ since: before })) expect(Date.parse(e.ts)).toBeGreaterThanOrEqual(before.getTime());
+    const past = tracker.asOf(before);
+    expect((await past.listExperiments()).map((e) => e.name)).toEqual(["Default", "before"]);
+    expect(await past.listRegisteredModels()).toEqual([]);
+  });
+
+  test("two imports of one source at once: every experiment, run and version exactly once", async () => {
+    const source = copyStore("runelog-py", "clean");
+    const dir = join(work, "target");
+    const [a, b] = await Promise.all([new RuneLog(dir).importStore({ from: "runelog-py", source }), new RuneLog(dir).importStore({ from: "runelog-py", source })]);
+    expect(a.runs + b.runs).toBe(12);
+    expect(a.versions + b.versions).toBe(5);
+    expect(a.experiments + b.experiments).toBe(4);
+    const tracker = new RuneLog(dir);
+    const origins: string[] = [];
+    for await (const e of tracker.events()) if (e.type === "RunStarted") origins.push(e.data.tags["import.source"]!);
+    expect(new Set(origins).size).toBe(12);
+    expect(origins).toHaveLength(12);
+  });
+});
+
 describe("import mlflow", () => {
   test("the store: runs with status, times, params, tags, every metric point, nested runs, artifacts by sha256, the registry with stages and aliases", async () => {
     const source = copyStore("mlflow", "store");

@@ -112,18 +112,44 @@ class Importer {
       for (const run of exp.runs) this.progress(run.origin);
       return;
     }
-    const known = await this.knownRuns(experimentId);
-    for (const run of exp.runs) this.runs.set(run.origin, { runId: known.get(run.origin) ?? newId(), experimentId });
     const projector = this.port.experiment(experimentId);
+    let scan = await this.knownRuns(experimentId);
+    for (const run of exp.runs) this.runs.set(run.origin, { runId: scan.known.get(run.origin) ?? newId(), experimentId });
     for (const run of exp.runs) {
-      const runId = this.runs.get(run.origin)!.runId;
-      const existing = known.has(run.origin) ? (await projector.current()).state.runs[runId] : undefined;
-      // Known but gone from the views: deleted here (or in the source) since; nothing to add to it.
-      const drafts = known.has(run.origin) ? (existing ? await this.runUpdate(existing, run) : []) : await this.newRun(runId, experimentId, run);
-      await this.append(projector, drafts);
-      if (existing && run.deleted) await release(this.port.paths, Object.entries(existing.artifacts).map(([name, a]) => ({ path: this.port.paths.runArtifact(runId, name), sha256: a.sha256 })));
+      // Appended only if the journal is still where it was read (another import may be adding the same run).
+      for (let rescans = 0; ; ) {
+        const { state, position } = await projector.current();
+        if (position.seq !== scan.seq && rescans++ < 5) {
+          scan = await this.knownRuns(experimentId);
+          continue;
+        }
+        const knownId = scan.known.get(run.origin);
+        const runId = knownId ?? this.runs.get(run.origin)!.runId;
+        this.runs.set(run.origin, { runId, experimentId });
+        const existing = knownId ? state.runs[knownId] : undefined;
+        const counted = this.counts();
+        // Known but gone from the views: deleted here (or in the source) since; nothing to add to it.
+        const drafts = knownId ? (existing ? await this.runUpdate(existing, run) : []) : await this.newRun(runId, experimentId, run);
+        try {
+          await this.append(projector, drafts, position.seq);
+        } catch (err) {
+          if (!isConflict(err)) throw err;
+          this.restore(counted);
+          continue;
+        }
+        if (existing && run.deleted) await release(this.port.paths, Object.entries(existing.artifacts).map(([name, a]) => ({ path: this.port.paths.runArtifact(runId, name), sha256: a.sha256 })));
+        break;
+      }
       this.progress(run.origin);
     }
+  }
+
+  private counts(): ImportReport {
+    return { ...this.report, skipped: [...this.report.skipped] };
+  }
+
+  private restore(counts: ImportReport): void {
+    Object.assign(this.report, counts);
   }
 
   /** The experiment the source's experiment goes to, created when needed; null when it cannot be. */
@@ -160,13 +186,15 @@ class Importer {
     }
   }
 
-  /** Imported runs already in an experiment's journal, deleted ones too: origin → run id. */
-  private async knownRuns(experimentId: string): Promise<Map<string, string>> {
+  /** Imported runs already in an experiment's journal, deleted ones too (origin → run id), and the last sequence number read. */
+  private async knownRuns(experimentId: string): Promise<{ known: Map<string, string>; seq: number }> {
     const known = new Map<string, string>();
+    let seq = 0;
     for await (const e of this.port.events({ experiment: experimentId })) {
+      seq = e.seq;
       if (e.type === "RunStarted" && e.data.tags[IMPORT_TAG]) known.set(e.data.tags[IMPORT_TAG], e.data.runId);
     }
-    return known;
+    return { known, seq };
   }
 
   private async newRun(runId: string, experimentId: string, run: SourceRun): Promise<EventDraft[]> {
