@@ -21,7 +21,7 @@ export function runsCommand(): Command {
     .option("-n, --limit <n>", "show at most n runs", positiveInt("--limit"))
     .option("-q, --quiet", "print only the run ids, one per line (for $(…) in scripts)")
     .action(async (experiment: string, opts: { sort: string; desc?: boolean; status?: string; limit?: number; quiet?: boolean }, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const results = await tracker.loadResults(experiment, { sortBy: opts.sort, ascending: !opts.desc });
       let rows = results.objects() as Array<Record<string, unknown>>;
       if (opts.status) rows = rows.filter((r) => r.status === opts.status);
@@ -61,7 +61,7 @@ export function runsCommand(): Command {
     .alias("show")
     .description("show a run: status, params, latest metrics, tags, artifacts, git")
     .action(async (runId: string, _opts: unknown, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const run = await requireRunDetails(tracker, runId);
       if (globals(command).json) return printJson(run);
       const exp = await tracker.getExperiment(run.experimentId);
@@ -94,7 +94,7 @@ export function runsCommand(): Command {
     .description("delete runs from every view (the journal keeps their history)")
     .option("-y, --yes", "do not ask for confirmation")
     .action(async (runIds: string[], opts: { yes?: boolean }, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       for (const id of runIds) if (!(await tracker.getRun(id))) throw new RunNotFound(id);
       await confirm(runIds.length === 1 ? `Delete run ${runIds[0]}?` : `Delete ${runIds.length} runs?`, opts.yes);
       for (const id of runIds) await tracker.deleteRun(id);
@@ -107,7 +107,7 @@ export function runsCommand(): Command {
     .description("show runs' params and latest metrics side by side; rows that differ are marked ≠")
     .option("--diff", "only the rows that differ")
     .action(async (first: string, rest: string[], opts: { diff?: boolean }, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const runs = await Promise.all([first, ...rest].map((id) => requireRunDetails(tracker, id)));
       const rows: Array<{ key: string; values: unknown[]; differs: boolean }> = [];
       const add = (key: string, values: unknown[]) => {
@@ -142,7 +142,7 @@ export function runsCommand(): Command {
     .command("history <run> <metric>")
     .description("print every logged point of a metric: step, value, time")
     .action(async (runId: string, key: string, _opts: unknown, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const history = await tracker.getMetricHistory(runId, key);
       if (history.length === 0) {
         const run = await tracker.getRun(runId);
@@ -164,7 +164,7 @@ export function runsCommand(): Command {
     .option("-o, --output <path>", "file to write, or an existing folder to write into")
     .option("--force", "overwrite an existing file")
     .action(async (runId: string, artifact: string, opts: { output?: string; force?: boolean }, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const source = await tracker.getArtifactAbspath(runId, artifact);
       let target = opts.output ?? basename(source);
       const existing = await stat(target).catch(() => null);
