@@ -9,4 +9,4 @@ export {
 } from "./errors.js";
 export type { RunStatus, JournalEvent, EventType, EventMap, GitMeta, EnvMeta, ModelFormat } from "./events.js";
 export { SCHEMA_VERSION } from "./events.js";
-export type { ImportOptions, ImportProgress, ImportReport } from "./interop/import.js";
+export type { ImportOptions, ImportProgress, ImportReport } from "./source-store.js";

@@ -18,7 +18,9 @@ import type { ModelSerializer } from "./models.js";
 import { type ActiveRun, type LogModelOptions, type MetricOptions, settled } from "./run.js";
 import { DEFAULT_STORE_OPTIONS, openStore, readOnly, type Store } from "./store/index.js";
 import * as validate from "./validate.js";
-import { importStore, type ImportOptions, type ImportReport } from "./interop/import.js";
+import { ImportApi } from "./api/import.js";
+import { readSource } from "./interop/read.js";
+import type { ImportOptions, ImportReport } from "./source-store.js";
 
 export type { EventsQuery, Experiment, ExperimentSummary, MetricPoint, ModelVersion, Run, RunDetails, RunInfo, RuneLogOptions, StartRunOptions } from "./api/types.js";
 
@@ -28,7 +30,7 @@ const TRACKER_OPTIONS = ["path", "fsync", "lockStaleMs", "lockTimeoutMs", "onCor
 const WRITE_CALLS = [
   "getOrCreateExperiment", "deleteExperiment", "startRun", "resumeRun", "deleteRun",
   "logParam", "logParams", "logMetric", "logMetrics", "setTags", "logArtifact", "logModel",
-  "registerModel", "addModelTags", "removeModelTags", "setModelAlias", "deleteModelAlias",
+  "registerModel", "addModelTags", "removeModelTags", "setModelAlias", "deleteModelAlias", "attachRun", "importStore",
 ] as const satisfies ReadonlyArray<keyof RuneLog>;
 
 /** Internal options, not part of the public ones: the store to use (instead of opening `path`), and the instant of an asOf() view. */
@@ -51,6 +53,7 @@ export class RuneLog {
   private readonly artifacts: ArtifactsApi;
   private readonly registry: RegistryApi;
   private readonly history: HistoryApi;
+  private readonly imports: ImportApi;
 
   constructor(pathOrOptions: string | RuneLogOptions = {}) {
     const o: InternalOptions = typeof pathOrOptions === "string" ? { path: pathOrOptions } : validate.optionsObject("options", pathOrOptions);
@@ -77,6 +80,7 @@ export class RuneLog {
     this.runs = new RunsApi(this.ctx, this.experiments, this.artifacts);
     this.registry = new RegistryApi(this.ctx, this.artifacts);
     this.history = new HistoryApi(this.ctx);
+    this.imports = new ImportApi(this.ctx, this.artifacts);
   }
 
   // ---------------------------------------------------------------- experiments
@@ -116,10 +120,8 @@ export class RuneLog {
   }
 
   /** A handle on an existing run that logs into it without resuming it (its status stays as it is): `runelog ingest --run`. */
-  async attachRun(runId: string): Promise<ActiveRun> {
-    this.writable("attachRun");
-    validate.identifier("runId", runId);
-    return new ActiveRun(this.sink, runId, (await this.requireRun(runId)).experimentId);
+  attachRun(runId: string): Promise<ActiveRun> {
+    return this.runs.attach(runId);
   }
 
   /**
@@ -221,11 +223,8 @@ export class RuneLog {
   }
 
   /** Imports a Python RuneLog or MLflow store as ordinary events; again, only what is new (docs/migrating.md). */
-  async importStore(options: ImportOptions): Promise<ImportReport> {
-    this.writable("importStore");
-    await this.init();
-    const port = { paths: this.paths, catalog: this.catalog, registry: this.registry, experiment: (id: string) => this.experiment(id), events: (q: { experiment: string }) => this.events(q) };
-    return importStore(port, options);
+  importStore(options: ImportOptions): Promise<ImportReport> {
+    return this.imports.run(options, readSource);
   }
 
   // ---------------------------------------------------------------- history and audit

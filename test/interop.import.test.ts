@@ -143,14 +143,14 @@ describe("import runelog-py", () => {
   test("the damaged store: imported as far as sound, every unreadable piece listed, no run half-imported", async () => {
     const source = copyStore("runelog-py", "damaged");
     const { tracker, report } = await importInto("runelog-py", source);
-    expect(report.skipped.map((s) => s.path).sort()).toEqual([
+    expect(report.skipped.map((s: { path: string }) => s.path).sort()).toEqual([
       ".mlruns/0/581c79ea/metrics/max_score.json",
       ".mlruns/0/80a764a4/metrics/auc.json",
       ".mlruns/0/d0934123/metrics/loss.json",
       ".mlruns/1/1d855946/meta.json",
       ".registry/churn-nightly-model/3/meta.json",
     ]);
-    expect(report.skipped.find((s) => s.path.endsWith("1d855946/meta.json"))!.reason).toMatch(/skipped whole/);
+    expect(report.skipped.find((s: { path: string }) => s.path.endsWith("1d855946/meta.json"))!.reason).toMatch(/skipped whole/);
     const expected = pyExpected.stores.damaged;
     for (const exp of expected.experiments) {
       const rows = await rowsByOrigin(tracker, exp.name);
@@ -295,7 +295,7 @@ describe("import mlflow", () => {
     const source = copyStore("mlflow", "damaged");
     const { tracker, report } = await importInto("mlflow", source);
     const exp = "591202632253890336";
-    expect(report.skipped.map((s) => s.path).sort()).toEqual(
+    expect(report.skipped.map((s: { path: string }) => s.path).sort()).toEqual(
       [`${exp}/0965f17704d04fa58b41e748d6d8365a/metrics/loss`, `${exp}/3001da159f2d4225a0d4e98d79b45a4b/meta.yaml`, `${exp}/92a6269a3e4545dd9ca148e002a47d4d/meta.yaml`, `${exp}/d36e6750885842a09483aff651d49a12/meta.yaml`].sort(),
     );
     const rows = await rowsByOrigin(tracker, "fraud-detection");

@@ -71,6 +71,12 @@ export class RunsApi {
     return this.enter(new ActiveRun(this.sink, runId, run.experimentId), fn);
   }
 
+  /** A handle that logs into an existing run without resuming it: no event, its status stays as it is. */
+  async attach(runId: string): Promise<ActiveRun> {
+    validate.identifier("runId", runId);
+    return new ActiveRun(this.sink, runId, (await this.ctx.requireRun(runId)).experimentId);
+  }
+
   /** The run that tracker-level logging calls use here, or null. */
   active(): ActiveRun | null {
     return this.context.getStore() ?? this.started.at(-1) ?? null;

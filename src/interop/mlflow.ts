@@ -10,8 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { RunStatus } from "../events.js";
 import { files, subfolders } from "./runelog-py.js";
-import type { SourceExperiment, SourceModel, SourcePoint, SourceRun, SourceStore, SourceVersion } from "./source.js";
-import { UnreadableSource } from "./source.js";
+import { type SourceExperiment, type SourceModel, type SourcePoint, type SourceRun, type SourceStore, type SourceVersion, UnreadableSource } from "../source-store.js";
 
 const KIND = "mlflow";
 const STATUS: Record<number, RunStatus> = { 1: "RUNNING", 2: "RUNNING", 3: "FINISHED", 4: "FAILED", 5: "KILLED" };

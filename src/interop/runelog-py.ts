@@ -5,7 +5,8 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import type { GitMeta } from "../events.js";
-import { naiveTime, readPythonJson, type SourceArtifact, type SourceExperiment, type SourceModel, type SourcePoint, type SourceRun, type SourceStore, tagText, UnreadableSource } from "./source.js";
+import { type SourceArtifact, type SourceExperiment, type SourceModel, type SourcePoint, type SourceRun, type SourceStore, UnreadableSource } from "../source-store.js";
+import { naiveTime, readPythonJson, tagText } from "./source.js";
 
 /** Run files other than meta.json that RuneLog writes; kept as artifacts under this prefix (git metadata is also read). */
 const RUN_FILES = ["source_control.json", "environment.json", "data_meta.json", "dvc_inputs.json", "lineage.json"];

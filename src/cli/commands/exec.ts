@@ -16,7 +16,7 @@ export function execCommand(): Command {
     .argument("<command...>", "the command and its arguments (put them after --)")
     .addHelpText("after", `\nExample:\n  runelog exec --experiment py -- python3 examples/train.py\n\nA line like {"metrics": {"loss": 0.3}, "step": 1} is logged; see docs/any-language.md.`)
     .action(async (command: string[], opts: { experiment?: string; tag?: string[] }, cmd: Command) => {
-      const tracker = openTracker(cmd, { create: true });
+      const tracker = await openTracker(cmd, { create: true });
       const result = await runExec(tracker, command, {
         ...(opts.experiment !== undefined ? { experimentName: opts.experiment } : {}),
         tags: keyValues(opts.tag, "--tag"),
@@ -35,7 +35,7 @@ export function ingestCommand(): Command {
     .action(async (file: string | undefined, opts: { experiment?: string; run?: string }, cmd: Command) => {
       if (opts.run !== undefined && opts.experiment !== undefined) throw new CliError("--experiment and --run cannot be used together (the run already has its experiment)");
       if (file !== undefined && file !== "-" && !statSync(file, { throwIfNoEntry: false })?.isFile()) throw new CliError(`no such file: ${file}`);
-      const tracker = openTracker(cmd, { create: opts.run === undefined });
+      const tracker = await openTracker(cmd, { create: opts.run === undefined });
       const input = file === undefined || file === "-" ? process.stdin : createReadStream(file);
       const result = await ingestLines(tracker, input, {
         ...(opts.experiment !== undefined ? { experimentName: opts.experiment } : {}),

@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { InvalidInput } from "../../errors.js";
-import { UnreadableSource } from "../../interop/source.js";
+import { UnreadableSource } from "../../source-store.js";
 import { CliError, globals, openTracker, printJson } from "../context.js";
 import { plural } from "../format.js";
 
@@ -17,7 +17,7 @@ export function importCommand(): Command {
     .action(async (kind: string, source: string, _opts: unknown, cmd: Command) => {
       if (!(KINDS as readonly string[]).includes(kind)) throw new CliError(`unknown source kind ${JSON.stringify(kind)}; use ${KINDS.join(" or ")}`, 2);
       const { json } = globals(cmd);
-      const tracker = openTracker(cmd, { create: true });
+      const tracker = await openTracker(cmd, { create: true });
       const bar = process.stderr.isTTY && !json ? new cliProgress.SingleBar({ format: "importing {bar} {value}/{total}  {item}", stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
       let started = false;
       let report;
@@ -25,7 +25,7 @@ export function importCommand(): Command {
         report = await tracker.importStore({
           from: kind as (typeof KINDS)[number],
           source,
-          onProgress: ({ done, total, item }) => {
+          onProgress: ({ done, total, item }: { done: number; total: number; item: string }) => {
             if (!bar) return;
             if (!started) bar.start(total, 0, { item: "" });
             started = true;
@@ -33,7 +33,7 @@ export function importCommand(): Command {
           },
         });
       } catch (err) {
-        if (err instanceof UnreadableSource || (err instanceof InvalidInput && /source/.test(err.message))) throw new CliError(err.message, 2);
+        if (err instanceof UnreadableSource || (err instanceof InvalidInput && /source/.test(err.message))) throw new CliError((err as Error).message, 2);
         throw err;
       } finally {
         if (started) bar?.stop();

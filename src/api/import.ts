@@ -1,69 +1,39 @@
 /**
- * tracker.importStore: reads another tracker's store (runelog-py.ts, mlflow.ts) and appends what is
- * new as ordinary events. Everything imported carries the tag `import.source`, which is also how a
- * second import knows what is already here. A run's events go in one append (never half a run).
+ * tracker.importStore: a source store, read by src/interop (handed in as `read`), becomes ordinary
+ * events; only what is not here yet. Everything imported carries the tag `import.source`, which is
+ * also how a second import knows what is already here. A run's events go in one append, made only
+ * if its journal is still where it was read (never half a run, never a run twice).
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { basename, relative } from "node:path";
-import type { CatalogState, ExperimentRunsState, RegistryState, RunState } from "../../projections/index.js";
-import { findLiveExperiment } from "../../projections/index.js";
+import { findLiveExperiment, type RegistryState, type RunState } from "../../projections/index.js";
 import { InvalidInput } from "../errors.js";
-import { draft, encodeNumber, type JournalEvent, newId } from "../events.js";
-import { type EventDraft, isConflict } from "../journal/index.js";
+import { draft, encodeNumber, type EventDraft, newId } from "../events.js";
 import type { Projector } from "../projector.js";
-import { linkBlob, putFile, release, storeFileAt } from "../store/artifacts.js";
-import type { StorePaths } from "../store/paths.js";
+import type { ImportOptions, ImportProgress, ImportReport, SourceExperiment, SourceKind, SourceRun, SourceStore } from "../source-store.js";
+import { isConflict, START } from "../store/types.js";
 import * as validate from "../validate.js";
-import { readMlflow } from "./mlflow.js";
-import { readRunelogPy } from "./runelog-py.js";
-import type { SourceExperiment, SourceKind, SourceRun, SourceStore, Skipped } from "./source.js";
+import type { ArtifactsApi } from "./artifacts.js";
+import { type Context, experimentStream } from "./context.js";
 
 export const IMPORT_TAG = "import.source";
 const HOST = "import";
 
-/** What importStore needs of a tracker: its projectors, its paths, its event history. */
-export interface ImportPort {
-  paths: StorePaths;
-  catalog: Projector<CatalogState>;
-  registry: Projector<RegistryState>;
-  experiment(experimentId: string): Projector<ExperimentRunsState>;
-  events(query: { experiment: string }): AsyncIterable<JournalEvent>;
-}
+export type SourceReader = (kind: SourceKind, source: string) => Promise<SourceStore>;
 
-export interface ImportProgress {
-  done: number;
-  total: number;
-  /** What was just imported (an `import.source` id). */
-  item: string;
-}
+export class ImportApi {
+  constructor(private readonly ctx: Context, private readonly artifacts: ArtifactsApi) {}
 
-export interface ImportOptions {
-  from: SourceKind;
-  /** The source store's folder (or an MLflow `file:` URI). */
-  source: string;
-  onProgress?: (progress: ImportProgress) => void;
-}
-
-export interface ImportReport {
-  experiments: number;
-  runs: number;
-  metricPoints: number;
-  artifacts: number;
-  models: number;
-  versions: number;
-  /** Events appended by this import (0 when the source holds nothing new). */
-  events: number;
-  skipped: Skipped[];
-}
-
-export async function importStore(port: ImportPort, options: ImportOptions): Promise<ImportReport> {
-  const o = validate.optionsObject("options", options);
-  const from = validate.oneOf("from", o.from, ["runelog-py", "mlflow"] as const);
-  const source = validate.path("source", o.source);
-  if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new InvalidInput("onProgress", "must be a function");
-  const store = from === "mlflow" ? await readMlflow(source) : await readRunelogPy(source);
-  return new Importer(port, store, o.onProgress as ImportOptions["onProgress"]).run();
+  async run(options: ImportOptions, read: SourceReader): Promise<ImportReport> {
+    const o = validate.optionsObject("options", options);
+    const from = validate.oneOf("from", o.from, ["runelog-py", "mlflow"] as const);
+    const source = validate.path("source", o.source);
+    if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new InvalidInput("onProgress", "must be a function");
+    await this.ctx.init();
+    const store = await read(from, source);
+    return new Importer(this.ctx, this.artifacts, store, o.onProgress as ImportOptions["onProgress"]).run();
+  }
 }
 
 class Importer {
@@ -73,7 +43,7 @@ class Importer {
   private done = 0;
   private readonly total: number;
 
-  constructor(private readonly port: ImportPort, private readonly store: SourceStore, private readonly onProgress?: (p: ImportProgress) => void) {
+  constructor(private readonly ctx: Context, private readonly artifacts: ArtifactsApi, private readonly store: SourceStore, private readonly onProgress?: (p: ImportProgress) => void) {
     this.report = { experiments: 0, runs: 0, metricPoints: 0, artifacts: 0, models: 0, versions: 0, events: 0, skipped: [...store.skipped] };
     this.total = store.experiments.reduce((n, e) => n + e.runs.length, 0) + store.models.reduce((n, m) => n + m.versions.length, 0);
   }
@@ -112,7 +82,7 @@ class Importer {
       for (const run of exp.runs) this.progress(run.origin);
       return;
     }
-    const projector = this.port.experiment(experimentId);
+    const projector = this.ctx.experiment(experimentId);
     let scan = await this.knownRuns(experimentId);
     for (const run of exp.runs) this.runs.set(run.origin, { runId: scan.known.get(run.origin) ?? newId(), experimentId });
     for (const run of exp.runs) {
@@ -137,7 +107,7 @@ class Importer {
           this.restore(counted);
           continue;
         }
-        if (existing && run.deleted) await release(this.port.paths, Object.entries(existing.artifacts).map(([name, a]) => ({ path: this.port.paths.runArtifact(runId, name), sha256: a.sha256 })));
+        if (existing && run.deleted) await this.artifacts.release([existing]);
         break;
       }
       this.progress(run.origin);
@@ -162,10 +132,10 @@ class Importer {
       return null;
     }
     for (;;) {
-      const { state, position } = await this.port.catalog.current();
+      const { state, position } = await this.ctx.catalog.current();
       const imported = Object.values(state.experiments).find((e) => e.tags?.[IMPORT_TAG] === exp.origin && e.name === exp.name);
       if (imported) {
-        if (exp.deleted && imported.deletedAt === null) await this.append(this.port.catalog, [draft("ExperimentDeleted", { experimentId: imported.experimentId })]);
+        if (exp.deleted && imported.deletedAt === null) await this.append(this.ctx.catalog, [draft("ExperimentDeleted", { experimentId: imported.experimentId })]);
         return imported.experimentId;
       }
       if (!exp.deleted) {
@@ -177,7 +147,7 @@ class Importer {
       const drafts = [draft("ExperimentCreated", data)];
       if (exp.deleted) drafts.push(draft("ExperimentDeleted", { experimentId }));
       try {
-        await this.append(this.port.catalog, drafts, position.seq);
+        await this.append(this.ctx.catalog, drafts, position.seq);
         this.report.experiments++;
         return experimentId;
       } catch (err) {
@@ -189,12 +159,17 @@ class Importer {
   /** Imported runs already in an experiment's journal, deleted ones too (origin → run id), and the last sequence number read. */
   private async knownRuns(experimentId: string): Promise<{ known: Map<string, string>; seq: number }> {
     const known = new Map<string, string>();
-    let seq = 0;
-    for await (const e of this.port.events({ experiment: experimentId })) {
-      seq = e.seq;
-      if (e.type === "RunStarted" && e.data.tags[IMPORT_TAG]) known.set(e.data.tags[IMPORT_TAG], e.data.runId);
+    const journal = this.ctx.store.journals.open(experimentStream(experimentId));
+    let at = START;
+    for (;;) {
+      const chunk = await journal.read(at, { onCorrupt: this.ctx.onCorrupt });
+      for (const e of chunk.events) {
+        const tags = e.type === "RunStarted" ? (e.data as { tags?: Record<string, string> }).tags : undefined;
+        if (tags?.[IMPORT_TAG]) known.set(tags[IMPORT_TAG], (e.data as { runId: string }).runId);
+      }
+      at = chunk.end;
+      if (chunk.atEnd) return { known, seq: at.seq };
     }
-    return { known, seq };
   }
 
   private async newRun(runId: string, experimentId: string, run: SourceRun): Promise<EventDraft[]> {
@@ -281,19 +256,14 @@ class Importer {
 
   /** Stores the file's bytes (content-addressed) and makes its event; a file that cannot be read is listed and left out. */
   private async artifactDrafts(run: SourceRun, runId: string, name: string, file: string, model: null): Promise<EventDraft[]> {
-    let link: string;
     try {
-      link = this.port.paths.runArtifact(runId, name); // checks the name (folders allowed where the store allows them)
-    } catch (err) {
-      this.skip(this.piece(run, "artifacts", name), `artifact not imported: ${(err as Error).message}`);
-      return [];
-    }
-    try {
-      const ref = await storeFileAt(this.port.paths, file, link);
+      validate.key("artifact", name);
+      const ref = await this.artifacts.store(runId, name, { file }); // the store checks the name (folders allowed where it allows them)
       this.report.artifacts++;
       return [draft("ArtifactLogged", { runId, name, ...ref, model })];
     } catch (err) {
-      this.skip(relative(this.store.dir, file), `cannot be read: ${(err as Error).message}`);
+      const unreadable = (err as NodeJS.ErrnoException).code !== undefined || (err as Error).name === "ArtifactNotFound";
+      this.skip(unreadable ? relative(this.store.dir, file) : this.piece(run, "artifacts", name), `${unreadable ? "cannot be read" : "artifact not imported"}: ${(err as Error).message}`);
       return [];
     }
   }
@@ -310,7 +280,7 @@ class Importer {
         continue;
       }
       const versions = new Map<string, string>(); // source origin → runelog version
-      const hadModel = Boolean((await this.port.registry.current()).state.models[model.name]);
+      const hadModel = Boolean((await this.ctx.registry.current()).state.models[model.name]);
       let added = 0;
       for (const v of model.versions) {
         const version = await this.version(model.name, v);
@@ -319,7 +289,7 @@ class Importer {
         this.progress(v.origin);
       }
       if (added > 0 && !hadModel) this.report.models++;
-      const { state } = await this.port.registry.current();
+      const { state } = await this.ctx.registry.current();
       const current = state.models[model.name];
       const drafts: EventDraft[] = [];
       for (const [alias, origin] of Object.entries(model.aliases)) {
@@ -332,7 +302,7 @@ class Importer {
           } else drafts.push(draft("ModelAliasSet", { modelName: model.name, alias, version }));
         }
       }
-      await this.append(this.port.registry, drafts);
+      await this.append(this.ctx.registry, drafts);
     }
   }
 
@@ -347,16 +317,16 @@ class Importer {
       }
     }
     const find = (state: RegistryState) => Object.values(state.models[modelName]?.versions ?? {}).find((r) => r.tags[IMPORT_TAG] === v.origin);
-    const existing = find((await this.port.registry.current()).state);
+    const existing = find((await this.ctx.registry.current()).state);
     if (existing) {
       const changed = Object.fromEntries(Object.entries(tags).filter(([k, value]) => existing.tags[k] !== value));
-      if (Object.keys(changed).length > 0) await this.append(this.port.registry, [draft("ModelTagsSet", { modelName, version: existing.version, tags: changed })]);
+      if (Object.keys(changed).length > 0) await this.append(this.ctx.registry, [draft("ModelTagsSet", { modelName, version: existing.version, tags: changed })]);
       return { version: existing.version, added: false };
     }
     let ref;
     try {
-      ref = await putFile(this.port.paths, v.file);
-      if (!(await linkBlob(this.port.paths, ref.sha256, this.port.paths.registryHold(ref.sha256)))) throw new Error("its stored bytes vanished");
+      ref = await this.ctx.store.blobs.put({ file: v.file });
+      if (!(await this.ctx.store.blobs.attach(ref.sha256, { kind: "registry" }))) throw new Error("its stored bytes vanished");
     } catch (err) {
       this.skip(relative(this.store.dir, v.file), `cannot be read: ${(err as Error).message}`);
       return { version: null, added: false };
@@ -364,12 +334,12 @@ class Importer {
     const run = v.runOrigin ? this.runs.get(v.runOrigin) : undefined;
     let artifactName = v.artifactName ?? basename(v.file);
     if (run) {
-      const state = (await this.port.experiment(run.experimentId).current()).state.runs[run.runId];
+      const state = (await this.ctx.experiment(run.experimentId).current()).state.runs[run.runId];
       const same = state && Object.entries(state.artifacts).find(([, a]) => a.sha256 === ref.sha256);
       if (same) artifactName = same[0];
     }
     for (;;) {
-      const { state, position } = await this.port.registry.current();
+      const { state, position } = await this.ctx.registry.current();
       const again = find(state);
       if (again) return { version: again.version, added: false };
       const version = String((state.models[modelName]?.lastVersion ?? 0) + 1);
@@ -386,7 +356,7 @@ class Importer {
         registeredAt: v.registeredAt,
       };
       try {
-        await this.append(this.port.registry, [draft("ModelVersionRegistered", data)], position.seq);
+        await this.append(this.ctx.registry, [draft("ModelVersionRegistered", data)], position.seq);
         this.report.versions++;
         return { version, added: true };
       } catch (err) {
