@@ -14,6 +14,7 @@ const MAX_IN_FLIGHT = 8192;
 
 export interface FeedReport {
   lines: number;
+  /** Record lines read (logged or rejected). */
   records: number;
   /** Records not logged (bad values, or a logging call that failed). */
   rejected: number;
@@ -55,6 +56,7 @@ export async function feedLines(input: Readable, run: ActiveRun, options: FeedOp
         track(line, run.logMetrics(raw.metrics as Record<string, number>, metricOptions(raw.step, raw.timestamp)));
         return inFlight.length >= MAX_IN_FLIGHT ? settle() : undefined;
       }
+      report.records++;
       let checked;
       try {
         checked = checkRecord(raw);
@@ -62,7 +64,6 @@ export async function feedLines(input: Readable, run: ActiveRun, options: FeedOp
         rejected(line, err);
         return;
       }
-      report.records++;
       const log = () => {
         if (checked.params) track(line, run.logParams(checked.params));
         if (checked.metrics) track(line, run.logMetrics(checked.metrics, metricOptions(checked.step, checked.timestamp)));

@@ -43,7 +43,7 @@ export function ingestCommand(): Command {
         warn,
       });
       if (globals(cmd).json) printJson({ runId: result.runId, ...result.feed });
-      else process.stderr.write(`runelog: ${result.feed.records} records logged into run ${result.runId}${result.feed.rejected ? `, ${result.feed.rejected} rejected` : ""}\n`);
+      else process.stderr.write(`runelog: ${result.feed.records - result.feed.rejected} of ${result.feed.records} records logged into run ${result.runId}\n`);
       if (result.feed.rejected) process.exitCode = 1;
     });
 }
