@@ -53,7 +53,11 @@ export async function feedLines(input: Readable, run: ActiveRun, options: FeedOp
       if (raw.params === undefined && raw.tags === undefined && raw.artifacts === undefined) {
         // Metrics alone are one logging call, which checks all of it before it logs anything.
         report.records++;
-        track(line, run.logMetrics(raw.metrics as Record<string, number>, metricOptions(raw.step, raw.timestamp)));
+        const metrics = raw.metrics as Record<string, number>;
+        const keys = typeof metrics === "object" && metrics !== null && !Array.isArray(metrics) ? Object.keys(metrics) : [];
+        // One metric (the common line) takes logMetric, which has less to copy than logMetrics.
+        if (keys.length === 1) track(line, run.logMetric(keys[0]!, metrics[keys[0]!]!, metricOptions(raw.step, raw.timestamp)));
+        else track(line, run.logMetrics(metrics, metricOptions(raw.step, raw.timestamp)));
         return inFlight.length >= MAX_IN_FLIGHT ? settle() : undefined;
       }
       report.records++;
