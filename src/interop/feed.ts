@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { ArtifactNotFound, InvalidInput, RuneLogError } from "../errors.js";
 import type { ActiveRun } from "../run.js";
+import * as validate from "../validate.js";
 import { checkRecord, LineSplitter, type RawRecord } from "./lines.js";
 
 /** Log calls in flight before the feed waits for them (the journal commits them in groups meanwhile). */
@@ -56,8 +57,15 @@ export async function feedLines(input: Readable, run: ActiveRun, options: FeedOp
         const metrics = raw.metrics as Record<string, number>;
         const keys = typeof metrics === "object" && metrics !== null && !Array.isArray(metrics) ? Object.keys(metrics) : [];
         // One metric (the common line) takes logMetric, which has less to copy than logMetrics.
-        if (keys.length === 1) track(line, run.logMetric(keys[0]!, metrics[keys[0]!]!, metricOptions(raw.step, raw.timestamp)));
-        else track(line, run.logMetrics(metrics, metricOptions(raw.step, raw.timestamp)));
+        if (keys.length === 1 && typeof metrics[keys[0]!] === "number") {
+          try {
+            validate.key("metrics key", keys[0]); // named as logMetrics would name it
+          } catch (err) {
+            rejected(line, err);
+            return;
+          }
+          track(line, run.logMetric(keys[0]!, metrics[keys[0]!]!, metricOptions(raw.step, raw.timestamp)));
+        } else track(line, run.logMetrics(metrics, metricOptions(raw.step, raw.timestamp)));
         return inFlight.length >= MAX_IN_FLIGHT ? settle() : undefined;
       }
       report.records++;
