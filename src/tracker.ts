@@ -17,7 +17,10 @@ import type { JournalEvent } from "./events.js";
 import type { ModelSerializer } from "./models.js";
 import { type ActiveRun, type LogModelOptions, type MetricOptions, settled } from "./run.js";
 import { DEFAULT_STORE_OPTIONS, openStore, readOnly, type Store } from "./store/index.js";
+import { liveExperiments } from "../projections/index.js";
 import * as validate from "./validate.js";
+import * as search from "./api/search.js";
+import type { LoadResultsOptions, SearchedRun, SearchRunsOptions } from "./api/search.js";
 import { ImportApi } from "./api/import.js";
 import { readSource } from "./interop/read.js";
 import type { ImportOptions, ImportReport } from "./source-store.js";
@@ -181,9 +184,14 @@ export class RuneLog {
   deleteRun(runId: string): Promise<void> {
     return this.runs.delete(runId);
   }
-  /** One row per run of an experiment, as an Arquero table. */
-  loadResults(experimentNameOrId: string, options?: { sortBy?: string; ascending?: boolean }): Promise<ColumnTable> {
-    return this.runs.results(experimentNameOrId, options);
+  /** One row per run of an experiment, as an Arquero table; `filter` and `orderBy` as in searchRuns. */
+  loadResults(experimentNameOrId: string, options?: LoadResultsOptions): Promise<ColumnTable> {
+    return search.loadResults(this.searchSource(), experimentNameOrId, options);
+  }
+
+  /** Runs of some (default: every live) experiments that match `filter`, in `orderBy` order (docs/search.md). */
+  searchRuns(options?: SearchRunsOptions): Promise<SearchedRun[]> {
+    return search.searchRuns(this.searchSource(), options);
   }
 
   // ---------------------------------------------------------------- model registry
@@ -251,6 +259,17 @@ export class RuneLog {
   /** Ends the store's connections (a folder store has none). The tracker is unusable after. */
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  private searchSource(): search.SearchSource {
+    const ctx = this.ctx;
+    return {
+      liveExperiments: async () => liveExperiments(await ctx.catalogState()),
+      experiment: (nameOrId) => ctx.requireExperiment(nameOrId, "either"),
+      runs: (experimentId) => ctx.runsOf(experimentId),
+      status: (run) => ctx.status(run),
+      view: (run) => ctx.runView(run),
+    };
   }
 }
 

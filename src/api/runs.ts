@@ -1,8 +1,6 @@
-/** Runs: starting and resuming them (the active run, per async context), reading them back, deleting them, the results table. */
+/** Runs: starting and resuming them (the active run, per async context), reading them back, deleting them. */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { basename } from "node:path";
-import type { ColumnTable } from "arquero";
-import { BASE_COLUMNS, resultColumns, resultsTable, type ResultRow } from "../../projections/index.js";
 import { InvalidInput, NoActiveRun } from "../errors.js";
 import { newId } from "../events.js";
 import { entryScript, envMeta, gitMeta, HOST } from "../meta.js";
@@ -126,20 +124,6 @@ export class RunsApi {
     const run = await this.ctx.requireRun(runId);
     await this.ctx.append(run.experimentId, "RunDeleted", { runId });
     await this.artifacts.release([run]);
-  }
-
-  /** One row per run of an experiment, as an Arquero table. */
-  async results(experimentNameOrId: string, options?: { sortBy?: string; ascending?: boolean }): Promise<ColumnTable> {
-    validate.identifier("experimentNameOrId", experimentNameOrId);
-    const o = validate.optionsObject("options", options);
-    const ascending = o.ascending === undefined ? true : validate.boolean("ascending", o.ascending);
-    const sortKey = o.sortBy === undefined ? undefined : validate.key("sortBy", o.sortBy);
-    const exp = await this.ctx.requireExperiment(experimentNameOrId, "either");
-    const rows: ResultRow[] = Object.values((await this.ctx.runsOf(exp.experimentId)).runs).map((r) => this.ctx.runView(r));
-    if (sortKey !== undefined && !resultColumns(rows).includes(sortKey)) {
-      throw new InvalidInput("sortBy", `${JSON.stringify(sortKey)} is not a column; columns are ${[...BASE_COLUMNS].join(", ")} and params.*, metrics.*, tags.* of logged keys`);
-    }
-    return await resultsTable(rows, sortKey === undefined ? undefined : { column: sortKey, ascending });
   }
 
   private async enter<T>(run: ActiveRun, fn: RunFn<T> | undefined): Promise<ActiveRun | T> {
