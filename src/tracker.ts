@@ -11,16 +11,14 @@ import { ExperimentsApi } from "./api/experiments.js";
 import { HistoryApi } from "./api/history.js";
 import { RegistryApi } from "./api/registry.js";
 import { type RunFn, RunsApi } from "./api/runs.js";
+import { type LoadResultsOptions, SearchApi, type SearchedRun, type SearchRunsOptions } from "./api/search.js";
 import type { EventsQuery, Experiment, ExperimentSummary, MetricPoint, ModelVersion, Run, RunDetails, RunInfo, RuneLogOptions, StartRunOptions } from "./api/types.js";
 import { InvalidInput, NoActiveRun, ReadOnlyView } from "./errors.js";
 import type { JournalEvent } from "./events.js";
 import type { ModelSerializer } from "./models.js";
 import { type ActiveRun, type LogModelOptions, type MetricOptions, settled } from "./run.js";
 import { DEFAULT_STORE_OPTIONS, openStore, readOnly, type Store } from "./store/index.js";
-import { liveExperiments } from "../projections/index.js";
 import * as validate from "./validate.js";
-import * as search from "./api/search.js";
-import type { LoadResultsOptions, SearchedRun, SearchRunsOptions } from "./api/search.js";
 import { ImportApi } from "./api/import.js";
 import { readSource } from "./interop/read.js";
 import type { ImportOptions, ImportReport } from "./source-store.js";
@@ -56,6 +54,7 @@ export class RuneLog {
   private readonly artifacts: ArtifactsApi;
   private readonly registry: RegistryApi;
   private readonly history: HistoryApi;
+  private readonly search: SearchApi;
   private readonly imports: ImportApi;
 
   constructor(pathOrOptions: string | RuneLogOptions = {}) {
@@ -83,6 +82,7 @@ export class RuneLog {
     this.runs = new RunsApi(this.ctx, this.experiments, this.artifacts);
     this.registry = new RegistryApi(this.ctx, this.artifacts);
     this.history = new HistoryApi(this.ctx);
+    this.search = new SearchApi(this.ctx);
     this.imports = new ImportApi(this.ctx, this.artifacts);
   }
 
@@ -186,12 +186,11 @@ export class RuneLog {
   }
   /** One row per run of an experiment, as an Arquero table; `filter` and `orderBy` as in searchRuns. */
   loadResults(experimentNameOrId: string, options?: LoadResultsOptions): Promise<ColumnTable> {
-    return search.loadResults(this.searchSource(), experimentNameOrId, options);
+    return this.search.results(experimentNameOrId, options);
   }
-
   /** Runs of some (default: every live) experiments that match `filter`, in `orderBy` order (docs/search.md). */
   searchRuns(options?: SearchRunsOptions): Promise<SearchedRun[]> {
-    return search.searchRuns(this.searchSource(), options);
+    return this.search.runs(options);
   }
 
   // ---------------------------------------------------------------- model registry
@@ -259,17 +258,6 @@ export class RuneLog {
   /** Ends the store's connections (a folder store has none). The tracker is unusable after. */
   close(): Promise<void> {
     return this.store.close();
-  }
-
-  private searchSource(): search.SearchSource {
-    const ctx = this.ctx;
-    return {
-      liveExperiments: async () => liveExperiments(await ctx.catalogState()),
-      experiment: (nameOrId) => ctx.requireExperiment(nameOrId, "either"),
-      runs: (experimentId) => ctx.runsOf(experimentId),
-      status: (run) => ctx.status(run),
-      view: (run) => ctx.runView(run),
-    };
   }
 }
 

@@ -3,24 +3,13 @@
  * run it over that experiment's runs as columns (run-table.ts); nothing is copied until a run is in the answer.
  */
 import type { ColumnTable } from "arquero";
-import { BASE_COLUMNS, resultColumns, resultsTable, type ExperimentRecord, type ExperimentRunsState, type RunState } from "../../projections/index.js";
+import { BASE_COLUMNS, liveExperiments, resultColumns, resultsTable, type ExperimentRecord, type RunState } from "../../projections/index.js";
 import { InvalidInput } from "../errors.js";
 import type { RunStatus } from "../events.js";
 import { compileFilter, type Expr, orderRuns, parseFilter, parseOrderBy, type OrderKey } from "../query/index.js";
 import * as validate from "../validate.js";
+import type { Context } from "./context.js";
 import { RunTable, singleTableAccessors, tableAccessors } from "./run-table.js";
-
-/** What a search needs from the tracker: the live experiments, their run states, and how a run is shown. */
-export interface SearchSource {
-  liveExperiments(): Promise<ExperimentRecord[]>;
-  /** A live experiment by name or id; throws ExperimentNotFound. */
-  experiment(nameOrId: string): Promise<ExperimentRecord>;
-  runs(experimentId: string): Promise<ExperimentRunsState>;
-  /** The status a reader sees (a RUNNING run whose process died is KILLED). */
-  status(run: RunState): RunStatus;
-  /** getRun's answer for this run: a copy the caller may keep. */
-  view(run: RunState): RunView;
-}
 
 export interface SearchRunsOptions {
   /** Experiment names or ids; default: every live experiment. */
@@ -65,39 +54,52 @@ interface Query {
   orderBy: OrderKey[] | null;
 }
 
-export async function searchRuns(source: SearchSource, options?: SearchRunsOptions): Promise<SearchedRun[]> {
+/** searchRuns and loadResults, over the experiments' projections (Context). */
+export class SearchApi {
+  constructor(private readonly ctx: Context) {}
+
+  runs(options?: SearchRunsOptions): Promise<SearchedRun[]> {
+    return searchRuns(this.ctx, options);
+  }
+
+  results(experimentNameOrId: string, options?: LoadResultsOptions): Promise<ColumnTable> {
+    return loadResults(this.ctx, experimentNameOrId, options);
+  }
+}
+
+async function searchRuns(source: Context, options?: SearchRunsOptions): Promise<SearchedRun[]> {
   const o = checkedOptions(options, SEARCH_OPTIONS, "searchRuns");
   const query = parseQuery(o.filter, o.orderBy);
   const maxResults = o.maxResults === undefined ? Infinity : validate.integerIn("maxResults", o.maxResults, 0, Number.MAX_SAFE_INTEGER);
   let experiments: ExperimentRecord[];
-  if (o.experiments === undefined) experiments = await source.liveExperiments();
+  if (o.experiments === undefined) experiments = liveExperiments(await source.catalogState());
   else {
     if (!Array.isArray(o.experiments)) throw new InvalidInput("experiments", `must be an array of experiment names or ids, got ${validate.describe(o.experiments)}`);
     if (o.experiments.length === 0) throw new InvalidInput("experiments", "must name at least one experiment (leave it out to search every experiment)");
     o.experiments.forEach((e, i) => validate.identifier(`experiments[${i}]`, e));
     const found = new Map<string, ExperimentRecord>();
     for (const nameOrId of o.experiments as string[]) {
-      const exp = await source.experiment(nameOrId);
+      const exp = await source.requireExperiment(nameOrId, "either");
       found.set(exp.experimentId, exp);
     }
     experiments = [...found.values()];
   }
   const tables: RunTable[] = [];
-  for (const exp of experiments) tables.push(RunTable.of(await source.runs(exp.experimentId)));
+  for (const exp of experiments) tables.push(RunTable.of(await source.runsOf(exp.experimentId)));
   const ordered = select(tables, query, source, true);
   const answer = maxResults < ordered.length ? ordered.slice(0, maxResults) : ordered;
   return answer.map((run) => searchedRun(run, source));
 }
 
 /** loadResults: one row per run of one experiment, filtered and ordered as searchRuns would, as an Arquero table. */
-export async function loadResults(source: SearchSource, experimentNameOrId: string, options?: LoadResultsOptions): Promise<ColumnTable> {
+async function loadResults(source: Context, experimentNameOrId: string, options?: LoadResultsOptions): Promise<ColumnTable> {
   validate.identifier("experimentNameOrId", experimentNameOrId);
   const o = checkedOptions(options, RESULTS_OPTIONS, "loadResults");
   const ascending = o.ascending === undefined ? true : validate.boolean("ascending", o.ascending);
   const sortKey = o.sortBy === undefined ? undefined : validate.key("sortBy", o.sortBy);
   const query = parseQuery(o.filter, o.orderBy);
-  const exp = await source.experiment(experimentNameOrId);
-  const rows = select([RunTable.of(await source.runs(exp.experimentId))], query, source, query.orderBy !== null).map((r) => source.view(r));
+  const exp = await source.requireExperiment(experimentNameOrId, "either");
+  const rows = select([RunTable.of(await source.runsOf(exp.experimentId))], query, source, query.orderBy !== null).map((r) => source.runView(r));
   if (query.orderBy || sortKey === undefined) return resultsTable(rows);
   if (!resultColumns(rows).includes(sortKey)) {
     throw new InvalidInput("sortBy", `${JSON.stringify(sortKey)} is not a column; columns are ${[...BASE_COLUMNS].join(", ")} and params.*, metrics.*, tags.* of logged keys`);
@@ -119,10 +121,10 @@ const records = new WeakMap<RunState, Records>();
  * getRun's view of a run, plus parentRunId. Copying plain objects of one shape is several times
  * faster than reading the states' prototype-less records, and a search may return many runs.
  */
-function searchedRun(run: RunState, source: SearchSource): SearchedRun {
+function searchedRun(run: RunState, source: Context): SearchedRun {
   let r = records.get(run);
   if (!r) {
-    const view = source.view(run);
+    const view = source.runView(run);
     r = { params: view.params, nested: Object.values(view.params).some((v) => typeof v === "object" && v !== null), metrics: view.metrics, tags: view.tags };
     records.set(run, r);
   }
@@ -173,7 +175,7 @@ function parseQuery(filter: unknown, orderBy: unknown): Query {
  * The runs of these tables that match, ordered when `sort` (by orderBy, then startTime, then runId),
  * else in table order. The filter is compiled once per table and run over row numbers.
  */
-function select(tables: readonly RunTable[], query: Query, source: SearchSource, sort: boolean): RunState[] {
+function select(tables: readonly RunTable[], query: Query, source: Context, sort: boolean): RunState[] {
   const status = (run: RunState) => source.status(run);
   const tableOf: number[] = [];
   const rowOf: number[] = [];
