@@ -27,6 +27,21 @@ export function name(argument: string, value: unknown): string {
   return s;
 }
 
+/**
+ * An artifact's name: folders allowed ("plots/loss.png", like MLflow's artifact_path), segments split
+ * by "/", each one a name (none empty, "." or "..") of at most 255 bytes of UTF-8. (The minimum the
+ * importer needs; the hardening branch brings the full rule for every call.)
+ */
+export function artifactName(argument: string, value: unknown): string {
+  key(argument, value);
+  for (const segment of (value as string).split("/")) {
+    if (segment === "") throw new InvalidInput(argument, `must not have an empty segment (got ${JSON.stringify(value)})`);
+    name(argument, segment);
+    if (Buffer.byteLength(segment, "utf8") > 255) throw new InvalidInput(argument, "has a segment longer than 255 bytes of UTF-8");
+  }
+  return value as string;
+}
+
 /** A file-system path given by the caller (the store's folder, a file to log). */
 export function path(argument: string, value: unknown): string {
   if (typeof value !== "string" || value.length === 0) throw new InvalidInput(argument, `must be a non-empty string, got ${describe(value)}`);

@@ -193,9 +193,16 @@ const artifactNameCases: Case[] = BAD_NAMES.flatMap(([label, n]): Case[] => [
   [`tracker.logArtifact name ${label}`, "name", (c) => c.tracker.logArtifact(c.file, { name: n })],
   [`run.logModel name ${label}`, "name", (c) => c.run.logModel({ w: 1 }, n)],
   [`logModel bytes name ${label}`, "name", (c) => c.run.logModel(new Uint8Array([1, 2]), n)],
-  [`getArtifactAbspath artifactName ${label}`, "artifactName", (c) => c.tracker.getArtifactAbspath(c.runId, n)],
-  [`registerModel artifactName ${label}`, "artifactName", (c) => c.tracker.registerModel(c.runId, n, "reg")],
 ]);
+
+// Artifact names may hold folders ("plots/loss.png"), so "a/b" is fine there; these are not.
+const BAD_ARTIFACT_NAMES: Array<[string, string]> = [...BAD_NAMES.filter(([label]) => label !== "a/b"), ["an empty folder a//b", "a//b"]];
+artifactNameCases.push(
+  ...BAD_ARTIFACT_NAMES.flatMap(([label, n]): Case[] => [
+    [`getArtifactAbspath artifactName ${label}`, "artifactName", (c) => c.tracker.getArtifactAbspath(c.runId, n)],
+    [`registerModel artifactName ${label}`, "artifactName", (c) => c.tracker.registerModel(c.runId, n, "reg")],
+  ]),
+);
 
 const modelNameCases: Case[] = BAD_NAMES.flatMap(([label, n]): Case[] => [
   [`registerModel modelName ${label}`, "modelName", (c) => c.tracker.registerModel(c.runId, "model.json", n)],

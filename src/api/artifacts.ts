@@ -36,7 +36,7 @@ export class ArtifactsApi {
 
   async localPath(runId: string, artifactName: string): Promise<string> {
     validate.identifier("runId", runId);
-    validate.name("artifactName", artifactName);
+    validate.artifactName("artifactName", artifactName);
     const artifact = await this.requireArtifact(runId, artifactName);
     // A view of the past writes nothing, so it cannot restore a link released since.
     return this.ctx.store.blobs.localPath(artifact.sha256, { kind: "run", runId, name: artifactName }, { repair: !this.ctx.past });
@@ -45,7 +45,7 @@ export class ArtifactsApi {
   /** Loads a model a run logged with logModel (or a logged file's bytes), without registering it. */
   async loadModel(runId: string, artifactName: string, options?: { serializer?: ModelSerializer }): Promise<unknown> {
     validate.identifier("runId", runId);
-    validate.name("artifactName", artifactName);
+    validate.artifactName("artifactName", artifactName);
     const serializer = checkSerializer(validate.optionsObject("options", options).serializer);
     const artifact = await this.requireArtifact(runId, artifactName);
     return deserializeModel(await this.ctx.store.blobs.read(artifact.sha256), artifact.model, serializer);

@@ -12,7 +12,7 @@ export class RegistryApi {
 
   async register(runId: string, artifactName: string, modelName: string, tags?: Record<string, string>): Promise<string> {
     validate.identifier("runId", runId);
-    validate.name("artifactName", artifactName);
+    validate.artifactName("artifactName", artifactName);
     validate.name("modelName", modelName);
     const versionTags = tags === undefined ? {} : validate.stringRecord("tags", tags);
     const run = await this.ctx.requireRun(runId);

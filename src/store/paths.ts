@@ -39,7 +39,7 @@ export class StorePaths {
 
   /** Where a run's artifact is reachable by name: a hard link to its blob. */
   runArtifact(runId: string, artifactName: string): string {
-    return this.inside(join(this.root, "artifacts", segment("runId", runId), segment("artifactName", artifactName)));
+    return this.inside(join(this.root, "artifacts", segment("runId", runId), ...validate.artifactName("artifactName", artifactName).split("/")));
   }
 
   runArtifacts(runId: string): string {
