@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (or `node dist/bench/run.js [--quick] [ingest|replay|tail|results|search|exec …]`).
+ * `npm run bench` (or `node dist/bench/run.js [--quick] [ingest|replay|tail|results|search|ui-server|exec …]`).
  * Runs every benchmark (or the ones named), prints one JSON object per benchmark on stdout, writes
  * each to bench/results/<name>-<timestamp>.json, and ends with a table: each ratio beside its target.
  * BENCH_QUICK=1 or --quick shrinks every size about 10× for a smoke run. Progress goes to stderr.
@@ -14,8 +14,9 @@ import { buildReplayStore, replayBench } from "./replay.js";
 import { resultsBench } from "./results.js";
 import { searchBench } from "./search.js";
 import { tailBench } from "./tail.js";
+import { uiServerBench } from "./ui-server.js";
 
-const ALL = ["ingest", "replay", "tail", "results", "search", "exec"] as const;
+const ALL = ["ingest", "replay", "tail", "results", "search", "ui-server", "exec"] as const;
 type Name = (typeof ALL)[number];
 
 async function main(): Promise<void> {
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   }
   if (selected.includes("results")) record(await resultsBench());
   if (selected.includes("search")) record(await searchBench());
+  if (selected.includes("ui-server")) record(await uiServerBench());
   if (selected.includes("exec")) record(await execBench());
 
   printTable(results, (now() - t0) / 1000, outDir);

@@ -8,6 +8,7 @@ import { importCommand } from "./commands/import.js";
 import { registryCommand } from "./commands/registry.js";
 import { runsCommand } from "./commands/runs.js";
 import { sweepCommand } from "./commands/sweep.js";
+import { uiCommand } from "./commands/ui.js";
 import { verifyCommand } from "./commands/verify.js";
 import { CliError, packageVersion } from "./context.js";
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .addCommand(verifyCommand())
     .addCommand(eventsCommand())
     .addCommand(sweepCommand())
+    .addCommand(uiCommand())
     .addCommand(execCommand()).addCommand(ingestCommand())
     .addCommand(importCommand())
     .addHelpText(

@@ -13,7 +13,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, wr
 import { dirname } from "node:path";
 import { ConcurrencyConflict } from "../store/types.js";
 import { JournalCorrupted } from "../errors.js";
-import { encodeInto, type EventDraft, maxLineBytes } from "./line.js";
+import { encodeBodies, type EncodedBodies, encodeLineFrom, type EventDraft, LINE_OVERHEAD_BYTES } from "./line.js";
 import { type Held, isStillMine, journalLock, type LockOptions } from "./lock.js";
 import { readTail } from "./read.js";
 
@@ -84,8 +84,11 @@ export class JournalWriter {
           this.dirReady = true;
         }
         // Promises resolve after the lock is released: a caller that goes on never finds it held.
+        // The bodies' bytes are encoded here, outside the lock: under it, each line only gets its
+        // sequence number, its predecessor's crc and its own.
+        const bodies = encodeBodies(batch.flatMap((g) => g.drafts));
         let written: Group[] | null = null;
-        while (!written) written = await journalLock.withLock(this.file, this.options.lock, (held) => this.writeBatch(batch, held));
+        while (!written) written = await journalLock.withLock(this.file, this.options.lock, (held) => this.writeBatch(batch, bodies, held));
         for (const group of written) group.resolve();
       } catch (err) {
         for (const group of batch) group.reject(err);
@@ -99,7 +102,7 @@ export class JournalWriter {
    * ours before anything was written (the batch is tried again). Settling a group twice is a no-op,
    * so the catch in drain() is safe.
    */
-  private writeBatch(batch: Group[], held: Held): Group[] | null {
+  private writeBatch(batch: Group[], bodies: EncodedBodies, held: Held): Group[] | null {
     testPause?.("locked");
     const fd = openJournal(this.file, this.options.displayName);
     try {
@@ -112,20 +115,21 @@ export class JournalWriter {
         known = { size: tail.goodSize, ino: st.ino, seq: tail.seq, hash: tail.hash };
       }
       let { seq, hash } = known;
-      let capacity = 0;
-      for (const group of batch) for (const d of group.drafts) capacity += maxLineBytes(d);
-      const bytes = Buffer.allocUnsafe(capacity);
+      const bytes = Buffer.allocUnsafe(bodies.bytes.length + bodies.ends.length * LINE_OVERHEAD_BYTES);
       let length = 0;
+      let k = 0; // index of the group's first draft in `bodies`
       const accepted: Group[] = [];
       for (const group of batch) {
+        const first = k;
+        k += group.drafts.length;
         if (group.settled) continue;
         if (group.expectedSeq !== undefined && group.expectedSeq !== seq) {
           group.settled = true;
           group.reject(new ConcurrencyConflict(group.expectedSeq, seq));
           continue;
         }
-        for (const d of group.drafts) {
-          const line = encodeInto(bytes, length, d, ++seq, hash);
+        for (let i = first; i < k; i++) {
+          const line = encodeLineFrom(bytes, length, bodies.bytes, i === 0 ? 0 : bodies.ends[i - 1]!, bodies.ends[i]!, ++seq, hash);
           length = line.end;
           hash = line.crc;
         }

@@ -49,6 +49,40 @@ export function encodeInto(target: Buffer, at: number, draft: Pick<EventDraft, "
   return { end: p, crc };
 }
 
+/** Drafts' bodies as UTF-8, end to end, and where each one ends: encoded before the lock is taken. */
+export interface EncodedBodies {
+  bytes: Buffer;
+  ends: number[];
+}
+
+export function encodeBodies(drafts: readonly EventDraft[]): EncodedBodies {
+  const ends = new Array<number>(drafts.length);
+  let chars = 0;
+  for (let i = 0; i < drafts.length; i++) ends[i] = chars += drafts[i]!.body.length;
+  const joined = drafts.length === 1 ? drafts[0]!.body : drafts.map((d) => d.body).join("");
+  const bytes = Buffer.from(joined, "utf8");
+  // All ASCII (the usual case): byte offsets are the character offsets. Otherwise count per body.
+  if (bytes.length !== chars) for (let i = 0, end = 0; i < drafts.length; i++) ends[i] = end += Buffer.byteLength(drafts[i]!.body);
+  return { bytes, ends };
+}
+
+/** Room a line needs besides its body: `{"seq":` + 16 digits + `,` + `,"prev":"xxxxxxxx"` + the crc suffix + newline. */
+export const LINE_OVERHEAD_BYTES = 80;
+
+/** encodeInto, for a body already encoded: bytes [start, end) of `bodies`. */
+export function encodeLineFrom(target: Buffer, at: number, bodies: Buffer, start: number, end: number, seq: number, prev: string): { end: number; crc: string } {
+  let p = at + target.write(`{"seq":${seq},`, at, "latin1");
+  p += bodies.copy(target, p, start, end);
+  p += target.write(`,"prev":"${prev}"`, p, "latin1");
+  const crc = hex8(crc32(target.subarray(at, p)));
+  for (let i = 0; i < CRC_PREFIX.length; i++) target[p++] = CRC_PREFIX.charCodeAt(i);
+  for (let i = 0; i < 8; i++) target[p++] = crc.charCodeAt(i);
+  target[p++] = 0x22;
+  target[p++] = 0x7d;
+  target[p++] = 0x0a;
+  return { end: p, crc };
+}
+
 /** The full line (with its newline) as a string. */
 export function encodeLine(draft: Pick<EventDraft, "body">, seq: number, prev: string): { line: string; crc: string } {
   const buf = Buffer.allocUnsafe(maxLineBytes(draft));

@@ -1,8 +1,9 @@
 /**
  * node crash-lockholder.js <journalFile> <staleMs>
  *
- * Takes the journal's lock exactly as runelog's writers do (proper-lockfile's mkdir lock on the
- * journal file, realpath off, the same stale bound), prints {"locked":pid}, and then holds it —
+ * Takes the journal's lock as runelog's writers did before issue 8 (proper-lockfile's mkdir lock on
+ * the journal file, realpath off; today's writers still respect it, judged by its mtime lease),
+ * prints {"locked":pid}, and then holds it —
  * a live holder: proper-lockfile's own timer keeps refreshing the lock every staleMs / 2 — until the
  * test SIGKILLs it, after which nobody refreshes it and it goes stale.
  */
