@@ -2,7 +2,8 @@
 import { decodeTime } from "ulid";
 import { InvalidInput } from "./errors.js";
 import { isKnownEvent, type JournalEvent } from "./events.js";
-import { type JournalStore, type Position, type Problem, type StoredEvent, type StreamName, START } from "./store/types.js";
+import { type CacheWarning, type JournalStore, type Position, type Problem, type SnapshotStore, type StoredEvent, type StreamName, START } from "./store/types.js";
+import * as validate from "./validate.js";
 import { describe } from "./validate.js";
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -28,11 +29,14 @@ export function reaches(horizon: Horizon, stream: StreamName, event: StoredEvent
 }
 
 /** An instant as a canonical ISO string (what every event's `ts` is), or the event id it names. */
+const LAST_FOUR_DIGIT_YEAR_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 export function parseInstant(argument: string, value: unknown): { ts: string } | { eventId: string } {
   if (typeof value === "string" && ULID.test(value)) return { eventId: value };
   const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : typeof value === "string" ? Date.parse(value) : NaN;
   if (!Number.isFinite(ms)) throw new InvalidInput(argument, `must be a Date, epoch milliseconds, an ISO 8601 time or an event id, got ${describe(value)}`);
-  return { ts: new Date(ms).toISOString() };
+  // Horizons compare ISO strings; past year 9999 they gain a "+" and would sort first: every event is before that anyway.
+  return { ts: new Date(Math.min(validate.instantMs(argument, ms, value), LAST_FOUR_DIGIT_YEAR_MS)).toISOString() };
 }
 
 /** Resolves an instant to a horizon; an event id is looked up so the cut falls exactly after that event. */
@@ -143,13 +147,18 @@ export async function* followEvents(
 }
 
 export interface VerifyReport {
-  /** True when no journal has a problem other than a torn tail (which readers ignore and the next append repairs). */
+  /**
+   * True when no journal has a problem other than a torn tail (which readers ignore and the next
+   * append repairs). Warnings never make it false: they are about caches, which cannot change an answer.
+   */
   ok: boolean;
   journals: Array<{ file: string; events: number; problems: Problem[] }>;
+  /** Damaged caches (a snapshot whose checksum does not match): ignored by every read, rebuilt by the next. */
+  warnings: CacheWarning[];
 }
 
-/** Checks every line of every journal: checksum, JSON, sequence and chain, event type and version. */
-export async function verifyStore(backend: JournalStore): Promise<VerifyReport> {
+/** Checks every line of every journal: checksum, JSON, sequence and chain, event type and version; and every snapshot's checksum. */
+export async function verifyStore(backend: JournalStore, snapshots?: SnapshotStore): Promise<VerifyReport> {
   const journals: VerifyReport["journals"] = [];
   for (const stream of await backend.list()) {
     const journal = backend.open(stream);
@@ -166,5 +175,6 @@ export async function verifyStore(backend: JournalStore): Promise<VerifyReport> 
     }
     journals.push({ file: journal.name, events, problems });
   }
-  return { ok: journals.every((j) => j.problems.every((p) => p.kind === "torn-tail")), journals };
+  const warnings = (await snapshots?.check?.()) ?? [];
+  return { ok: journals.every((j) => j.problems.every((p) => p.kind === "torn-tail")), journals, warnings };
 }

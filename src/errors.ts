@@ -88,3 +88,11 @@ export class ReadOnlyView extends RuneLogError {
     super(`${call} is not allowed on a read-only view of the past (asOf)`);
   }
 }
+
+/** Something under `.runelog/` that runelog did not make is in the way of a write (a symbolic link, a file where a folder goes). */
+export class UnsafeStorePath extends RuneLogError {
+  override readonly code = "UNSAFE_STORE_PATH";
+  constructor(readonly path: string, readonly kind: "link" | "not-a-folder" | "outside", problem: string) {
+    super(`refusing to write through ${path}: ${problem}; runelog never follows a link under .runelog/ that it did not make`);
+  }
+}

@@ -5,7 +5,7 @@ export type { MetricOptions, LogModelOptions } from "./run.js";
 export type { ModelSerializer } from "./models.js";
 export {
   RuneLogError, ExperimentNotFound, RunNotFound, ArtifactNotFound, ModelNotFound, NoVersionsFound, ModelVersionNotFound,
-  NoActiveRun, InvalidInput, JournalCorrupted, LockTimeout, ReadOnlyView,
+  NoActiveRun, InvalidInput, JournalCorrupted, LockTimeout, ReadOnlyView, UnsafeStorePath,
 } from "./errors.js";
 export type { RunStatus, JournalEvent, EventType, EventMap, GitMeta, EnvMeta, ModelFormat } from "./events.js";
 export { SCHEMA_VERSION } from "./events.js";

@@ -18,12 +18,10 @@ export function checkSerializer(value: unknown): ModelSerializer | undefined {
   return s as ModelSerializer;
 }
 
-/** Checks a model before any I/O; returns its format. */
+/** A model's format; serializeModel checks the model (before any I/O). */
 export function modelFormat(model: unknown, serializer: ModelSerializer | undefined): ModelFormat["format"] {
   if (serializer) return "custom";
-  if (model instanceof Uint8Array) return "bytes";
-  validate.jsonValue("model", model);
-  return "json";
+  return model instanceof Uint8Array ? "bytes" : "json";
 }
 
 export async function serializeModel(model: unknown, format: ModelFormat, serializer?: ModelSerializer): Promise<Uint8Array> {
@@ -34,7 +32,7 @@ export async function serializeModel(model: unknown, format: ModelFormat, serial
   } else if (format.format === "bytes") {
     bytes = model as Uint8Array;
   } else {
-    bytes = Buffer.from(JSON.stringify(model), "utf8");
+    bytes = Buffer.from(JSON.stringify(validate.jsonValue("model", model)), "utf8"); // the checked copy is what is stored
   }
   return format.compress > 0 ? gzipSync(bytes, { level: format.compress }) : bytes;
 }

@@ -79,7 +79,8 @@ export class Projector<S> {
     const use = this.usable();
     if (!use) return;
     const found = await use.store.load(use.stream, this.projection.name, use.codec.version);
-    if (!found || !(await this.journal.holds(found.position))) return; // stale or foreign: never trusted
+    if (found === "damaged") this.snapshotSeq = -SNAPSHOT_AFTER_EVENTS; // rebuild it at the end of this catch-up
+    if (!found || found === "damaged" || !(await this.journal.holds(found.position))) return; // stale, foreign or damaged: never trusted
     this.snapshot = { state: use.codec.load(found.data), position: found.position };
     this.shared = false;
     this.snapshotSeq = found.position.seq;

@@ -40,8 +40,8 @@ export class ActiveRun {
   logParam(key: string, value: unknown): Promise<void> {
     return settled(() => {
       validate.key("key", key);
-      validate.jsonValue("value", value);
-      return this.log("ParamsLogged", { runId: this.runId, params: { [key]: value } }); // key is never "__proto__"
+      const stored = validate.jsonValue("value", value);
+      return this.log("ParamsLogged", { runId: this.runId, params: { [key]: stored } }); // key is never "__proto__"
     });
   }
 
@@ -60,9 +60,9 @@ export class ActiveRun {
 
   logMetrics(metrics: Record<string, number>, options?: MetricOptions): Promise<void> {
     return settled(() => {
-      validate.metrics("metrics", metrics);
+      const checked = validate.metrics("metrics", metrics);
       const { step, timestamp } = metricOptions(options);
-      const encoded = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, encodeNumber(v)]));
+      const encoded = Object.fromEntries(Object.entries(checked).map(([k, v]) => [k, encodeNumber(v)]));
       return this.log("MetricsLogged", { runId: this.runId, metrics: encoded, step, timestamp });
     });
   }
@@ -75,14 +75,14 @@ export class ActiveRun {
   async logArtifact(localPath: string, options?: { name?: string }): Promise<void> {
     validate.path("localPath", localPath);
     const o = validate.optionsObject("options", options);
-    const name = validate.name("name", o.name ?? basename(localPath));
+    const name = validate.artifactName("name", o.name ?? basename(localPath));
     const ref = await this.sink.storeArtifact(this.runId, name, { file: localPath });
     await this.log("ArtifactLogged", { runId: this.runId, name, ...ref, model: null });
   }
 
   /** Serializes a model as the artifact `name`: plain data as JSON, a Uint8Array as its bytes, or through `serializer`. */
   async logModel(model: unknown, name: string, options?: LogModelOptions): Promise<void> {
-    validate.name("name", name);
+    validate.artifactName("name", name);
     const o = validate.optionsObject("options", options);
     const compress = o.compress === undefined ? 3 : validate.integerIn("compress", o.compress, 0, 9);
     const serializer = checkSerializer(o.serializer);

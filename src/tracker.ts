@@ -61,7 +61,7 @@ export class RuneLog {
     const o: InternalOptions = typeof pathOrOptions === "string" ? { path: pathOrOptions } : validate.optionsObject("options", pathOrOptions);
     for (const k of Object.keys(o)) if (!TRACKER_OPTIONS.includes(k)) throw new InvalidInput(`options.${k}`, `is not an option of RuneLog (${TRACKER_OPTIONS.join(", ")})`);
     this.options = { ...o };
-    this.path = o.path === undefined ? "." : validate.path("path", o.path);
+    this.path = validate.path("path", o.path ?? defaultPath());
     const onCorrupt = o.onCorrupt === undefined ? "throw" : validate.oneOf("onCorrupt", o.onCorrupt, ["throw", "skip"] as const);
     const storeOptions = {
       fsync: o.fsync === undefined ? false : validate.boolean("fsync", o.fsync),
@@ -275,8 +275,13 @@ export { experimentStream } from "./api/context.js";
 
 const trackers = new Map<string, RuneLog>();
 
+/** The store's folder (or URL) when none is given: $RUNELOG_PATH, else the working directory. */
+function defaultPath(): string {
+  return process.env.RUNELOG_PATH || ".";
+}
+
 /** A tracker for the store under `path` (one per path in a process). */
-export function getTracker(path = "."): RuneLog {
+export function getTracker(path = defaultPath()): RuneLog {
   validate.path("path", path);
   let tracker = trackers.get(path);
   if (!tracker) trackers.set(path, (tracker = new RuneLog(path)));

@@ -22,10 +22,11 @@ async function collect(iterable: AsyncIterable<JournalEvent>): Promise<JournalEv
   return out;
 }
 
+/** The last stored event's id; a store nothing has been written to yet has none (reads create nothing). */
 async function lastEventId(t: RuneLog): Promise<string> {
   let last: JournalEvent | undefined;
   for await (const e of t.events()) last = e;
-  return last!.id;
+  return last?.id ?? "00000000000000000000000000";
 }
 
 const EXPERIMENTS = ["a", "b", "c"];

@@ -106,6 +106,7 @@ async function expectReport(problems: Problem[], ok: boolean, events: number) {
       { file: DAMAGED, events, problems },
       { file: ".runelog/experiments/2.ndjson", events: 3, problems: [] },
     ],
+    warnings: [],
   });
 }
 

@@ -2,7 +2,7 @@
  * The bad-input rule of API.md: bad input gets InvalidInput with a message that names the argument,
  * and leaves every journal (every file under .runelog/) byte-for-byte unchanged.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ActiveRun, InvalidInput, RuneLog } from "../src/index.js";
 import { caught, expectInvalidInput, openStore, QUIET, type TestStore } from "./helpers/api.js";
@@ -79,6 +79,8 @@ const BAD_KEYS: Array<[string, unknown]> = [
   ["a NUL", "a\u0000b"],
   ["a tab", "\tkey"],
   ["a DEL", "key\u007f"],
+  ["a C1 control (U+009B, a terminal escape)", "key\u009b[31m"],
+  ["a C1 control (U+0080)", "\u0080key"],
 ];
 
 const keyCases: Case[] = BAD_KEYS.flatMap(([label, k]): Case[] => [
@@ -188,23 +190,35 @@ const experimentNameCases: Case[] = BAD_NAMES.flatMap(([label, n]): Case[] => [
   [`startRun experimentName ${label} (callback form)`, "experimentName", (c) => c.tracker.startRun({ ...QUIET, experimentName: n }, async () => 1)],
 ]);
 
-const artifactNameCases: Case[] = BAD_NAMES.flatMap(([label, n]): Case[] => [
+// Artifact names may hold folders ("plots/loss.png"), so "a/b" is fine there; these are not.
+const BAD_ARTIFACT_NAMES: Array<[string, string]> = [
+  ...BAD_NAMES.filter(([label]) => label !== "a/b"),
+  ["an empty folder a//b", "a//b"],
+  ["a trailing slash", "plots/"],
+  ["a .. segment inside", "plots/../x"],
+  ["a . segment inside", "plots/./x"],
+  ["a segment of 256 bytes", "é".repeat(128)],
+  ["250 characters of 3 bytes each", "€".repeat(250)],
+  ["a lone high surrogate", "x\ud800"],
+  ["a lone low surrogate", "x\udc00"],
+  ["a C1 control", "x\u009by"],
+];
+
+const artifactNameCases: Case[] = BAD_ARTIFACT_NAMES.flatMap(([label, n]): Case[] => [
   [`run.logArtifact name ${label}`, "name", (c) => c.run.logArtifact(c.file, { name: n })],
   [`tracker.logArtifact name ${label}`, "name", (c) => c.tracker.logArtifact(c.file, { name: n })],
   [`run.logModel name ${label}`, "name", (c) => c.run.logModel({ w: 1 }, n)],
   [`logModel bytes name ${label}`, "name", (c) => c.run.logModel(new Uint8Array([1, 2]), n)],
+  [`getArtifactAbspath artifactName ${label}`, "artifactName", (c) => c.tracker.getArtifactAbspath(c.runId, n)],
+  [`registerModel artifactName ${label}`, "artifactName", (c) => c.tracker.registerModel(c.runId, n, "reg")],
 ]);
 
-// Artifact names may hold folders ("plots/loss.png"), so "a/b" is fine there; these are not.
-const BAD_ARTIFACT_NAMES: Array<[string, string]> = [...BAD_NAMES.filter(([label]) => label !== "a/b"), ["an empty folder a//b", "a//b"]];
-artifactNameCases.push(
-  ...BAD_ARTIFACT_NAMES.flatMap(([label, n]): Case[] => [
-    [`getArtifactAbspath artifactName ${label}`, "artifactName", (c) => c.tracker.getArtifactAbspath(c.runId, n)],
-    [`registerModel artifactName ${label}`, "artifactName", (c) => c.tracker.registerModel(c.runId, n, "reg")],
-  ]),
-);
-
-const modelNameCases: Case[] = BAD_NAMES.flatMap(([label, n]): Case[] => [
+const BAD_MODEL_NAMES: Array<[string, string]> = [
+  ...BAD_NAMES,
+  ["250 characters of 3 bytes each", "€".repeat(250)],
+  ["a lone surrogate", "m\udc00"],
+];
+const modelNameCases: Case[] = BAD_MODEL_NAMES.flatMap(([label, n]): Case[] => [
   [`registerModel modelName ${label}`, "modelName", (c) => c.tracker.registerModel(c.runId, "model.json", n)],
   [`getModelVersions modelName ${label}`, "modelName", (c) => c.tracker.getModelVersions(n)],
   [`loadRegisteredModel modelName ${label}`, "modelName", (c) => c.tracker.loadRegisteredModel(n)],
@@ -247,6 +261,90 @@ const optionCases: Case[] = [
   ["getModelVersions sortBy", "sortBy", (c) => c.tracker.getModelVersions("reg", { sortBy: "nope" })],
   ["listRegisteredModels ascending", "ascending", (c) => c.tracker.listRegisteredModels({ ascending: "yes" as unknown as boolean })],
 ];
+
+// -------------------------------------------------------------------------- hostile values (issue 8)
+
+const sym = Symbol("k");
+/** A value whose getter answers differently each time it is read: fine first, then `later`. */
+const shifty = (later: unknown): Record<string, unknown> => {
+  let reads = 0;
+  return Object.defineProperty({}, "p", { enumerable: true, get: () => (reads++ === 0 ? 1 : later) });
+};
+const throwing = (): Record<string, unknown> =>
+  Object.defineProperty({}, "p", { enumerable: true, get: () => { throw new Error("user's own error"); } });
+/** A Proxy whose keys change between reads: valid keys first, then one with a newline. */
+const keyShifter = (): Record<string, unknown> => {
+  let calls = 0;
+  return new Proxy({} as Record<string, unknown>, {
+    ownKeys: () => (calls++ === 0 ? ["ok"] : ["evil\nkey"]),
+    getOwnPropertyDescriptor: () => ({ value: 1, enumerable: true, configurable: true, writable: true }),
+    get: () => 1,
+  });
+};
+const revoked = (): Record<string, unknown> => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+};
+const nested = (levels: number): unknown => {
+  let v: unknown = 1;
+  for (let i = 0; i < levels; i++) v = i % 2 ? { a: v } : [v];
+  return v;
+};
+
+const hostileCases: Case[] = [
+  ["logParams with a symbol key", "params", (c) => c.run.logParams({ [sym]: 1 } as never)],
+  ["logParams with a symbol key next to a string key", "params", (c) => c.run.logParams({ ok: 1, [sym]: 2 } as never)],
+  ["logMetrics with a symbol key", "metrics", (c) => c.run.logMetrics({ [sym]: 1 } as never)],
+  ["setTags with a symbol key", "tags", (c) => c.run.setTags({ [sym]: "v" } as never)],
+  ["a nested symbol key in a param", "value", (c) => c.run.logParam("p", { inner: { [sym]: 1 } })],
+  ["logParams: a getter that throws", "params", (c) => c.run.logParams(throwing())],
+  ["logParam: a value with a getter that throws", "value", (c) => c.run.logParam("p", { x: throwing() })],
+  ["logMetrics: a getter that throws", "metrics", (c) => c.run.logMetrics(throwing() as never)],
+  ["setTags: a getter that throws", "tags", (c) => c.run.setTags(throwing() as never)],
+  ["logModel: a getter that throws", "model", (c) => c.run.logModel({ w: throwing() }, "getter.json")],
+  ["logParams: a revoked Proxy", "params", (c) => c.run.logParams(revoked())],
+  ["logMetric options: a getter that throws", "options", (c) => c.run.logMetric("m", 1, throwing() as never)],
+  ["logParam: 1,001 levels deep", "value", (c) => c.run.logParam("p", nested(1001))],
+  ["logParam: 2,500 levels deep", "value", (c) => c.run.logParam("p", nested(2500))],
+  ["logParam: 100,000 levels deep", "value", (c) => c.run.logParam("p", nested(100_000))],
+  ["logParams: 100,000 levels deep", "params", (c) => c.run.logParams({ p: nested(100_000) })],
+  ["logModel: 100,000 levels deep", "model", (c) => c.run.logModel(nested(100_000), "deep.json")],
+  ["logMetric timestamp 1e300", "timestamp", (c) => c.run.logMetric("m", 1, { timestamp: 1e300 })],
+  ["logMetric timestamp 8.64e15 + 1", "timestamp", (c) => c.run.logMetric("m", 1, { timestamp: 8.64e15 + 1 })],
+  ["logMetrics timestamp -1e300", "timestamp", (c) => c.run.logMetrics({ m: 1 }, { timestamp: -1e300 })],
+  ["asOf(1e300)", "when", (c) => c.tracker.asOf(1e300)],
+  ["events since 1e300", "since", (c) => c.tracker.events({ since: 1e300 })],
+  ["events until -1e300", "until", (c) => c.tracker.events({ until: -1e300 })],
+  ["getOrCreateExperiment all digits", "name", (c) => c.tracker.getOrCreateExperiment("0")],
+  ["getOrCreateExperiment all digits (42)", "name", (c) => c.tracker.getOrCreateExperiment("42")],
+  ["startRun experimentName all digits", "experimentName", (c) => c.tracker.startRun({ ...QUIET, experimentName: "7" })],
+];
+
+describe("what is checked is what is stored: a getter or Proxy that changes between reads", () => {
+  let fresh: TestStore;
+  beforeEach(() => (fresh = openStore("runelog-hostile-")));
+  afterEach(() => fresh.done());
+
+  test.each<[string, () => Record<string, unknown>]>([
+    ["a getter that turns into a BigInt", () => shifty(BigInt(1))],
+    ["a getter that turns into a function", () => shifty(fn)],
+    ["a Proxy whose keys turn into one with a newline", keyShifter],
+  ])("%s: the value read once is stored, nothing else reaches the journal", async (_label, make) => {
+    const runId = await fresh.tracker.startRun({ ...QUIET }, async (run) => {
+      await run.logParams(make());
+      return run.runId;
+    });
+    expect(Object.entries((await fresh.tracker.getRun(runId))!.params)).toEqual([[expect.stringMatching(/^(p|ok)$/), 1]]);
+    const journal = readFileSync(join(fresh.storeDir, "experiments", "0.ndjson"), "utf8");
+    expect(journal).not.toContain("evil");
+    expect(journal).toMatch(/"params":\{"(p|ok)":1\}/);
+  });
+});
+
+describe("hostile values: symbol keys, getters, Proxies, deep nesting, instants a Date cannot hold, all-digit names", () => {
+  test.each(hostileCases)("%s", async (_label, argument, call) => expectRejectedUnchanged(argument, call));
+});
 
 describe("bad input → InvalidInput naming the argument, and not one byte changed", () => {
   describe("keys: empty, non-string, over 250 characters, control characters", () => {
@@ -318,6 +416,27 @@ describe("the limits themselves are accepted", () => {
     expect(details.tags).toEqual({ "ключ": "значение" });
     expect(details.artifacts).toEqual(["модель.json"]);
     expect(await t.registerModel(id, "модель.json", "mødel")).toBe("1");
+  });
+
+  test("values nested exactly MAX_DEPTH (1,000) levels, folder artifact names, 255-byte segments and instants at a Date's bounds", async () => {
+    const t = fresh.tracker;
+    const deep = nested(1000);
+    const seg = "é".repeat(127) + "x"; // 255 bytes
+    const id = await t.startRun({ ...QUIET, experimentName: "e1" }, async (run) => {
+      await run.logParam("deep", deep);
+      await run.logModel(deep, `plots/${seg}/model.json`);
+      await run.logMetric("m", 1, { timestamp: 8.64e15 });
+      await run.logMetric("m", 2, { timestamp: -8.64e15 });
+      return run.runId;
+    });
+    const other = fresh.reopen();
+    expect((await other.getRun(id))!.params.deep).toEqual(deep);
+    expect(await other.loadModel(id, `plots/${seg}/model.json`)).toEqual(deep);
+    expect((await other.getMetricHistory(id, "m")).map((p) => p.timestamp)).toEqual([8.64e15, -8.64e15]);
+    const path = await other.getArtifactAbspath(id, `plots/${seg}/model.json`);
+    expect(path.startsWith(fresh.storeDir + "/")).toBe(true);
+    expect(path.endsWith(`/plots/${seg}/model.json`)).toBe(true);
+    expect(await other.asOf(8.64e15).getRun(id)).not.toBeNull();
   });
 });
 

@@ -125,6 +125,18 @@ describe("runs download-artifact", () => {
       removeDir(out);
     }
   });
+
+  test("-o into a folder that does not exist names that destination, not the store's artifact", async () => {
+    const out = tempDir("runelog-cli-download-");
+    try {
+      const target = join(out, "missing", "dir", "f");
+      const r = await cli(["--path", dir, "runs", "download-artifact", store.a, "model", "-o", target]);
+      expectOneLineError(r, new RegExp(`cannot write ${target.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: the folder .*missing/dir does not exist`));
+      expect(r.stderr).not.toMatch(/artifact not found/i);
+    } finally {
+      removeDir(out);
+    }
+  });
 });
 
 describe("verify of a damaged store", () => {

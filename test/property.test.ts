@@ -298,6 +298,8 @@ async function apply(w: World, op: Op): Promise<{ real: string; expected: string
       if (!r) return { real: "skip", expected: "skip" };
       const payload = op.name.endsWith(".bin") ? new Uint8Array([op.payload, 1, 2]) : { w: op.payload };
       const real = await attempt(() => r.handle.logModel(payload, op.name, { compress: op.payload }));
+      // Into a deleted run (or one of a deleted experiment): refused, its bytes released (issue 8).
+      if (!model.visible(r.m)) return { real, expected: "RunNotFound" };
       if (!r.m.artifacts.includes(op.name)) r.m.artifacts.push(op.name);
       return { real, expected: "ok" };
     }

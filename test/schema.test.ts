@@ -55,6 +55,7 @@ describe("the committed v1 store", () => {
         { file: ".runelog/experiments/1.ndjson", events: 13, problems: [] },
         { file: ".runelog/registry.ndjson", events: 2, problems: [] },
       ],
+      warnings: [],
     });
   });
 

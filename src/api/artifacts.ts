@@ -16,7 +16,16 @@ export class ArtifactsApi {
   async store(runId: string, name: string, source: BlobSource): Promise<BlobRef> {
     for (;;) {
       const ref = await this.ctx.store.blobs.put(source);
-      if (await this.ctx.store.blobs.attach(ref.sha256, { kind: "run", runId, name })) return ref;
+      const holder = { kind: "run", runId, name } as const;
+      let attached: boolean;
+      try {
+        attached = await this.ctx.store.blobs.attach(ref.sha256, holder);
+      } catch (err) {
+        // Refused (a name clash, an unsafe folder): the bytes just put must not stay behind, held by nothing.
+        await this.ctx.store.blobs.detach([{ sha256: ref.sha256, holder }]).catch(() => {});
+        throw err;
+      }
+      if (attached) return ref;
     }
   }
 

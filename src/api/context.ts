@@ -36,6 +36,7 @@ export class Context {
   /** A view's cut, resolved by init() before any read. */
   private horizon_: Horizon | undefined;
   private ready: Promise<void> | undefined;
+  private created: Promise<void> | undefined;
 
   constructor(
     readonly store: Store,
@@ -77,21 +78,29 @@ export class Context {
     }
   }
 
-  /** The experiment "0" named "Default" is the catalogue's first event, written by whoever opens the store first. */
+  /** Readies reads: a view of the past resolves its horizon. Reads never write (a missing store reads as an empty one). */
   init(): Promise<void> {
     this.ready ??= (async () => {
-      if (this.past) {
-        this.horizon_ = await horizonOf(this.store.journals, this.past);
-        return; // a view of the past writes nothing
-      }
-      await this.decide(this.catalog, (_state, position) =>
-        position.seq > 0 ? { result: undefined } : { result: undefined, events: [draft("ExperimentCreated", { ...DEFAULT_EXPERIMENT })] },
-      );
+      if (this.past) this.horizon_ = await horizonOf(this.store.journals, this.past);
     })().catch((err) => {
       this.ready = undefined;
       throw err;
     });
     return this.ready;
+  }
+
+  /** The experiment "0" named "Default" is the catalogue's first event, written by the first write to the store. */
+  ensureStore(): Promise<void> {
+    this.created ??= (async () => {
+      await this.init();
+      await this.decide(this.catalog, (_state, position) =>
+        position.seq > 0 ? { result: undefined } : { result: undefined, events: [draft("ExperimentCreated", { ...DEFAULT_EXPERIMENT })] },
+      );
+    })().catch((err) => {
+      this.created = undefined;
+      throw err;
+    });
+    return this.created;
   }
 
   // ------------------------------------------------------------------ projections
@@ -120,7 +129,7 @@ export class Context {
 
   async catalogState(): Promise<CatalogState> {
     await this.init();
-    return (await this.catalog.current()).state;
+    return withDefault((await this.catalog.current()).state);
   }
 
   async registryState(): Promise<RegistryState> {
@@ -184,6 +193,16 @@ export class Context {
   runView(run: RunState): Run {
     return { ...this.runInfo(run), params: copyValues(run.params), metrics: run.metricLog.latestValues(run.metricCount), tags: { ...run.tags } };
   }
+}
+
+/**
+ * A store no one has written to yet reads as one holding only the Default experiment (its first write
+ * creates it). Until then Default has no creation time: it shows the epoch, the same on every read.
+ */
+function withDefault(state: CatalogState): CatalogState {
+  if (state.experiments[DEFAULT_EXPERIMENT.experimentId]) return state;
+  const created = { ...DEFAULT_EXPERIMENT, createdAt: new Date(0).toISOString(), deletedAt: null };
+  return { experiments: { ...state.experiments, [DEFAULT_EXPERIMENT.experimentId]: created }, lastId: Math.max(state.lastId, 0) };
 }
 
 /** A caller's copy of JSON values: objects and arrays are cloned so no caller can change a state. */

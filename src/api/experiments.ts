@@ -15,8 +15,8 @@ export class ExperimentsApi {
   constructor(private readonly ctx: Context, private readonly artifacts: ArtifactsApi) {}
 
   async getOrCreate(name: string): Promise<string> {
-    validate.name("name", name);
-    await this.ctx.init();
+    validate.experimentName("name", name);
+    await this.ctx.ensureStore();
     return this.ctx.decide(this.ctx.catalog, (state) => {
       const existing = findLiveExperiment(state, name, "name");
       if (existing) return { result: existing.experimentId };
@@ -59,8 +59,9 @@ export class ExperimentsApi {
     validate.identifier("nameOrId", nameOrId);
     const exp = await this.ctx.requireExperiment(nameOrId, "either");
     if (exp.experimentId === DEFAULT_EXPERIMENT.experimentId) throw new InvalidInput("nameOrId", "the Default experiment (id 0) always exists and cannot be deleted");
-    const runs = Object.values((await this.ctx.runsOf(exp.experimentId)).runs);
     await this.ctx.catalog.journal.append([draft("ExperimentDeleted", { experimentId: exp.experimentId })]);
+    // Runs read after the deletion: an artifact logged until then is released here, one logged later by RunsApi.keepArtifact.
+    const runs = Object.values((await this.ctx.runsOf(exp.experimentId)).runs);
     await this.artifacts.release(runs);
   }
 }

@@ -67,7 +67,7 @@ export class HistoryApi {
 
   /** Checks every line of every journal and says exactly where anything is wrong. */
   verify(): Promise<VerifyReport> {
-    return verifyStore(this.ctx.store.journals);
+    return verifyStore(this.ctx.store.journals, this.ctx.store.snapshots);
   }
 }
 

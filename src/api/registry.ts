@@ -42,18 +42,18 @@ export class RegistryApi {
   async addTags(modelName: string, version: string, tags: Record<string, string>): Promise<Record<string, string>> {
     validate.name("modelName", modelName);
     validate.key("version", version);
-    validate.stringRecord("tags", tags);
+    const checked = validate.stringRecord("tags", tags);
     await this.ctx.requireVersion(modelName, version);
-    await this.ctx.registry.journal.append([draft("ModelTagsSet", { modelName, version, tags })]);
+    await this.ctx.registry.journal.append([draft("ModelTagsSet", { modelName, version, tags: checked })]);
     return this.tags(modelName, version);
   }
 
   async removeTags(modelName: string, version: string, keys: string[]): Promise<Record<string, string>> {
     validate.name("modelName", modelName);
     validate.key("version", version);
-    validate.stringList("keys", keys);
+    const checkedKeys = validate.stringList("keys", keys);
     await this.ctx.requireVersion(modelName, version);
-    await this.ctx.registry.journal.append([draft("ModelTagsRemoved", { modelName, version, keys })]);
+    await this.ctx.registry.journal.append([draft("ModelTagsRemoved", { modelName, version, keys: checkedKeys })]);
     return this.tags(modelName, version);
   }
 

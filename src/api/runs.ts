@@ -1,8 +1,8 @@
 /** Runs: starting and resuming them (the active run, per async context), reading them back, deleting them. */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { basename } from "node:path";
-import { InvalidInput, NoActiveRun } from "../errors.js";
-import { newId } from "../events.js";
+import { InvalidInput, NoActiveRun, RunNotFound } from "../errors.js";
+import { type EventMap, newId } from "../events.js";
 import { entryScript, envMeta, gitMeta, HOST } from "../meta.js";
 import { ActiveRun, type RunSink } from "../run.js";
 import * as validate from "../validate.js";
@@ -22,7 +22,10 @@ export class RunsApi {
 
   constructor(private readonly ctx: Context, private readonly experiments: ExperimentsApi, private readonly artifacts: ArtifactsApi) {
     this.sink = {
-      append: (experimentId, type, data) => this.ctx.append(experimentId, type, data),
+      append: (experimentId, type, data) => {
+        const written = this.ctx.append(experimentId, type, data);
+        return type === "ArtifactLogged" ? written.then(() => this.keepArtifact(data as EventMap["ArtifactLogged"])) : written;
+      },
       storeArtifact: (runId, name, source) => this.artifacts.store(runId, name, source),
       ended: (run) => {
         const i = this.started.indexOf(run);
@@ -35,7 +38,7 @@ export class RunsApi {
     const o = validate.optionsObject("options", options);
     for (const k of Object.keys(o)) if (!START_RUN_OPTIONS.includes(k)) throw new InvalidInput(`options.${k}`, `is not an option of startRun (${START_RUN_OPTIONS.join(", ")})`);
     if (fn !== undefined && typeof fn !== "function") throw new InvalidInput("fn", "must be a function");
-    const experimentName = o.experimentName === undefined ? undefined : validate.name("experimentName", o.experimentName);
+    const experimentName = o.experimentName === undefined ? undefined : validate.experimentName("experimentName", o.experimentName);
     const experimentId = o.experimentId === undefined ? DEFAULT_EXPERIMENT.experimentId : validate.identifier("experimentId", o.experimentId);
     const logGitMeta = o.logGitMeta === undefined ? true : validate.boolean("logGitMeta", o.logGitMeta);
     const logEnv = o.logEnv === undefined ? false : validate.boolean("logEnv", o.logEnv);
@@ -48,6 +51,7 @@ export class RunsApi {
 
     const expId = experimentName !== undefined ? await this.experiments.getOrCreate(experimentName) : (await this.ctx.requireExperiment(experimentId, "id")).experimentId;
     const [git, env] = await Promise.all([logGitMeta ? gitMeta() : null, logEnv ? envMeta() : null]);
+    await this.ctx.ensureStore();
     const runId = newId();
     const parentRunId = this.active()?.runId ?? null;
     await this.ctx.append(expId, "RunStarted", { runId, experimentId: expId, parentRunId, pid: process.pid, host: HOST, tags, git, env });
@@ -73,6 +77,13 @@ export class RunsApi {
   async attach(runId: string): Promise<ActiveRun> {
     validate.identifier("runId", runId);
     return new ActiveRun(this.sink, runId, (await this.ctx.requireRun(runId)).experimentId);
+  }
+
+  /** An artifact logged while its run or experiment was deleted would be held for ever: release it, and say the run is gone. */
+  private async keepArtifact(logged: EventMap["ArtifactLogged"]): Promise<void> {
+    if (await this.ctx.findRun(logged.runId)) return;
+    await this.ctx.store.blobs.detach([{ sha256: logged.sha256, holder: { kind: "run", runId: logged.runId, name: logged.name } }]);
+    throw new RunNotFound(logged.runId);
   }
 
   /** The run that tracker-level logging calls use here, or null. */

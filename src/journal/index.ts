@@ -3,10 +3,10 @@
  * commit under a lock (append.ts), read from byte positions (read.ts). The interfaces it implements
  * are in src/store/types.ts; test/journal.contract.ts is the spec every backend passes.
  */
-import { type FSWatcher, watch as watchFolder } from "node:fs";
+import { type FSWatcher, lstatSync, watch as watchFolder } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import type { StorePaths } from "../store/paths.js";
+import { type StorePaths, UnsafeStorePath } from "../store/paths.js";
 import type { GrowthListener, Journal, JournalStore, Position, ReadChunk, ReadOptions, StreamName } from "../store/types.js";
 import type { LockOptions } from "./lock.js";
 import { writerFor } from "./append.js";
@@ -36,7 +36,7 @@ export class FileJournalBackend implements JournalStore {
     let journal = this.open_.get(stream);
     if (!journal) {
       const file = this.fileOf(stream);
-      this.open_.set(stream, (journal = new FileJournal(file, this.paths.display(file), this.options)));
+      this.open_.set(stream, (journal = new FileJournal(file, this.paths.display(file), this.options, this.paths)));
     }
     return journal;
   }
@@ -140,12 +140,23 @@ const exists = (file: string) => stat(file).then(() => true, () => false);
 
 export class FileJournal implements Journal {
   private readonly writer;
+  private placeChecked = false;
 
-  constructor(readonly file: string, readonly name: string, options: FileJournalOptions) {
+  constructor(readonly file: string, readonly name: string, options: FileJournalOptions, private readonly paths?: StorePaths) {
     this.writer = writerFor(file, { ...options, displayName: name });
   }
 
   append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<void> {
+    if (!this.placeChecked && this.paths) {
+      // Before the first write: the journal's folders are real folders of the store and the journal is no link.
+      try {
+        this.paths.makeDir(dirname(this.file));
+        if (lstatSync(this.file, { throwIfNoEntry: false })?.isSymbolicLink()) throw new UnsafeStorePath(this.name, "link", "it is a symbolic link");
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      this.placeChecked = true;
+    }
     return this.writer.append(drafts, expectedSeq);
   }
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, link, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, link, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
@@ -20,8 +20,7 @@ export async function putFile(paths: StorePaths, localPath: string): Promise<Blo
   const info = await stat(localPath).catch(() => null);
   if (!info) throw new ArtifactNotFound(localPath, "no such file");
   if (!info.isFile()) throw new InvalidInput("localPath", `${localPath} is not a regular file`);
-  const temp = paths.temp();
-  await mkdir(dirname(temp), { recursive: true });
+  const temp = paths.tempReady();
   const hash = createHash("sha256");
   let size = 0;
   const hasher = new Transform({
@@ -32,7 +31,7 @@ export async function putFile(paths: StorePaths, localPath: string): Promise<Blo
     },
   });
   try {
-    await pipeline(createReadStream(localPath), hasher, createWriteStream(temp));
+    await pipeline(createReadStream(localPath), hasher, createWriteStream(temp, { flags: "wx" }));
     return await settle(paths, temp, { sha256: hash.digest("hex"), size });
   } catch (err) {
     await unlink(temp).catch(() => {});
@@ -42,17 +41,21 @@ export async function putFile(paths: StorePaths, localPath: string): Promise<Blo
 
 export async function putBytes(paths: StorePaths, bytes: Uint8Array): Promise<BlobRef> {
   const ref = { sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length };
-  const temp = paths.temp();
-  await mkdir(dirname(temp), { recursive: true });
-  await writeFile(temp, bytes);
-  return settle(paths, temp, ref);
+  const temp = paths.tempReady();
+  try {
+    await writeFile(temp, bytes, { flag: "wx" }); // exclusive: never through a link planted at the name
+    return await settle(paths, temp, ref);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
 }
 
 async function settle(paths: StorePaths, temp: string, ref: BlobRef): Promise<BlobRef> {
   const target = paths.blob(ref.sha256);
   // Every run and registered version that holds these bytes shares this inode: make it read-only.
   await chmod(temp, 0o444);
-  await mkdir(dirname(target), { recursive: true });
+  paths.makeDir(dirname(target));
   // Never replace a blob that exists: its holders share its inode, and a remover judges it by
   // its link count (src/store/file/blobs.ts), so a new inode under the old name would look unheld.
   try {
@@ -71,6 +74,7 @@ async function settle(paths: StorePaths, temp: string, ref: BlobRef): Promise<Bl
 
 export async function readBlob(paths: StorePaths, sha256: string): Promise<Buffer> {
   try {
+    if (!paths.isSafeDir(dirname(paths.blob(sha256)))) throw Object.assign(new Error("no blob folder of runelog's"), { code: "ENOENT" });
     return await readFile(paths.blob(sha256));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new ArtifactNotFound(sha256, "its stored bytes are gone");

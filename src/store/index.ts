@@ -48,6 +48,6 @@ export function readOnly(store: Store): Store {
       attach: refuse("attach"),
       detach: refuse("detach"),
     },
-    snapshots: { load: (...args) => store.snapshots.load(...args), save: async () => {} },
+    snapshots: { load: (...args) => store.snapshots.load(...args), save: async () => {}, check: async () => (await store.snapshots.check?.()) ?? [] },
   };
 }

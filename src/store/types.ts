@@ -160,9 +160,19 @@ export interface BlobStore {
  * truth: a projector uses one only if the journal still `holds` its position; a damaged or foreign
  * one loads as null. Saving may fail silently (a read-only folder).
  */
+/** A cache file that does not match its checksum (or cannot be read at all). */
+export interface CacheWarning {
+  file: string;
+  kind: "bad-snapshot";
+  message: string;
+}
+
 export interface SnapshotStore {
-  load(stream: StreamName, projection: string, version: number): Promise<{ position: Position; data: unknown } | null>;
+  /** The snapshot; null when there is none that fits; "damaged" when one is there but fails its checksum (the caller rebuilds it). */
+  load(stream: StreamName, projection: string, version: number): Promise<{ position: Position; data: unknown } | null | "damaged">;
   save(stream: StreamName, projection: string, version: number, position: Position, data: unknown): Promise<void>;
+  /** Every stored snapshot whose checksum does not match (verify() lists them as warnings). */
+  check?(): Promise<CacheWarning[]>;
 }
 
 // ------------------------------------------------------------------------------------- the store

@@ -1,6 +1,6 @@
 /** runelog runs list | search | get | delete | compare | history | download-artifact */
 import { copyFile, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import { InvalidInput, RunNotFound, type RuneLog, type RunDetails, type SearchedRun } from "../../index.js";
 import { CliError, collect, confirm, globals, openTracker, positiveInt, printJson } from "../context.js";
@@ -204,7 +204,12 @@ Filter grammar, operators and MLflow differences: docs/search.md`,
       const existing = await stat(target).catch(() => null);
       if (existing?.isDirectory()) target = join(target, basename(source));
       else if (existing && !opts.force) throw new CliError(`${target} already exists; pass --force to overwrite it or -o to write elsewhere`);
-      await copyFile(source, target);
+      const folder = dirname(target);
+      const folderInfo = await stat(folder).catch(() => null);
+      if (!folderInfo?.isDirectory()) throw new CliError(`cannot write ${target}: ${folderInfo ? `${folder} is not a folder` : `the folder ${folder} does not exist`}`);
+      await copyFile(source, target).catch((err: NodeJS.ErrnoException) => {
+        throw new CliError(`cannot write ${target}: ${err.code ?? err.message}`);
+      });
       const size = (await stat(target)).size;
       if (globals(command).json) return printJson({ runId, artifact, path: target, bytes: size });
       console.log(`wrote ${target} (${plural(size, "byte")})`);

@@ -50,6 +50,7 @@ export function verifyCommand(): Command {
         const problems = report.journals.reduce((n, j) => n + j.problems.length, 0);
         console.log(`\n${plural(report.journals.length, "journal")}, ${plural(events, "event")}: ${report.ok ? style.green("ok") : style.red(`${plural(problems, "problem")}`)}`);
         for (const kind of kinds) console.log(`  ${style.bold(kind)}: ${ADVICE[kind] ?? "see the docs (docs/concepts.md)"}`);
+        for (const w of report.warnings ?? []) console.log(`${style.yellow("!")} ${w.file}  ${w.kind}: ${w.message}`);
       }
       if (!report.ok) {
         process.stderr.write(`runelog: verify found damaged journal lines\n`);
