@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (or `node dist/bench/run.js [--quick] [ingest|replay|tail|results|search …]`).
+ * `npm run bench` (or `node dist/bench/run.js [--quick] [ingest|replay|tail|results|search|ui-server|exec …]`).
  * Runs every benchmark (or the ones named), prints one JSON object per benchmark on stdout, writes
  * each to bench/results/<name>-<timestamp>.json, and ends with a table: each ratio beside its target.
  * BENCH_QUICK=1 or --quick shrinks every size about 10× for a smoke run. Progress goes to stderr.
@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
+import { execBench } from "./exec.js";
 import { ingestBench } from "./ingest.js";
 import { type BenchResult, BENCH_DIR, log, machine, now, QUICK, sizes } from "./lib.js";
 import { buildReplayStore, replayBench } from "./replay.js";
@@ -16,7 +17,7 @@ import { tailBench } from "./tail.js";
 import { PG_BENCH_URL, PG_BENCHES } from "./postgres.js";
 import { uiServerBench } from "./ui-server.js";
 
-const ALL = ["ingest", "replay", "tail", "results", "search", "ui-server", "postgres"] as const;
+const ALL = ["ingest", "replay", "tail", "results", "search", "ui-server", "exec", "postgres"] as const;
 type Name = (typeof ALL)[number];
 
 async function main(): Promise<void> {
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     else for (const bench of Object.values(PG_BENCHES)) record(await bench(PG_BENCH_URL));
   }
   if (selected.includes("ui-server")) record(await uiServerBench());
+  if (selected.includes("exec")) record(await execBench());
 
   printTable(results, (now() - t0) / 1000, outDir);
 }

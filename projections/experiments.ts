@@ -6,6 +6,8 @@ export interface ExperimentRecord {
   name: string;
   createdAt: string;
   deletedAt: string | null;
+  /** Set only on imported experiments (`import.source`, the source's own tags). */
+  tags?: Record<string, string>;
 }
 
 export interface CatalogState {
@@ -20,9 +22,10 @@ export const catalogProjection: Projection<CatalogState> = {
   evolve(state, event) {
     switch (event.type) {
       case "ExperimentCreated": {
-        const { experimentId, name } = event.data;
+        const { experimentId, name, createdAt, tags } = event.data;
         if (state.experiments[experimentId]) return; // ids are never reused: a second claim changes nothing
-        state.experiments[experimentId] = { experimentId, name, createdAt: event.ts, deletedAt: null };
+        state.experiments[experimentId] = { experimentId, name, createdAt: createdAt ?? event.ts, deletedAt: null };
+        if (tags) state.experiments[experimentId]!.tags = dict(tags);
         state.lastId = Math.max(state.lastId, Number(experimentId));
         return;
       }

@@ -35,7 +35,7 @@ export const registryProjection: Projection<RegistryState> = {
         const d = event.data;
         const model = (state.models[d.modelName] ??= { name: d.modelName, versions: dict(), lastVersion: 0, aliases: dict() });
         if (model.versions[d.version]) return; // a version is registered once
-        model.versions[d.version] = { ...d, tags: dict(d.tags), registeredAt: event.ts };
+        model.versions[d.version] = { ...d, tags: dict(d.tags), registeredAt: d.registeredAt ?? event.ts };
         model.lastVersion = Math.max(model.lastVersion, Number(d.version));
         return;
       }

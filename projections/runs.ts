@@ -46,7 +46,7 @@ export const runsProjection: Projection<ExperimentRunsState> = {
         experimentId: d.experimentId,
         parentRunId: d.parentRunId,
         status: "RUNNING",
-        startTime: event.ts,
+        startTime: d.startTime ?? event.ts,
         endTime: null,
         pid: d.pid,
         host: d.host,
@@ -72,7 +72,7 @@ export const runsProjection: Projection<ExperimentRunsState> = {
         return;
       case "RunEnded":
         run.status = event.data.status;
-        run.endTime = event.ts;
+        run.endTime = event.data.endTime ?? event.ts;
         return;
       case "RunDeleted":
         delete state.runs[run.runId];

@@ -32,7 +32,12 @@ export interface ModelFormat {
 
 export interface EventMap {
   // catalogue journal
-  ExperimentCreated: { experimentId: string; name: string };
+  /**
+   * Imported events carry the source's own times (`createdAt`, `startTime`, `endTime`,
+   * `registeredAt`, ISO 8601): views show those instead of the event's `ts`, which stays the
+   * import's. Events written by runelog itself never have them. See docs/journal-format.md.
+   */
+  ExperimentCreated: { experimentId: string; name: string; createdAt?: string; tags?: Record<string, string> };
   ExperimentDeleted: { experimentId: string };
   // experiment journals
   RunStarted: {
@@ -44,9 +49,10 @@ export interface EventMap {
     tags: Record<string, string>;
     git: GitMeta | null;
     env: EnvMeta | null;
+    startTime?: string;
   };
   RunResumed: { runId: string; pid: number; host: string };
-  RunEnded: { runId: string; status: Exclude<RunStatus, "RUNNING"> };
+  RunEnded: { runId: string; status: Exclude<RunStatus, "RUNNING">; endTime?: string };
   RunDeleted: { runId: string };
   ParamsLogged: { runId: string; params: Record<string, unknown> };
   MetricsLogged: { runId: string; metrics: Record<string, EncodedNumber>; step: number; timestamp: number };
@@ -63,6 +69,7 @@ export interface EventMap {
     size: number;
     model: ModelFormat | null;
     tags: Record<string, string>;
+    registeredAt?: string;
   };
   ModelTagsSet: { modelName: string; version: string; tags: Record<string, string> };
   ModelTagsRemoved: { modelName: string; version: string; keys: string[] };

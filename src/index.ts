@@ -10,3 +10,4 @@ export {
 export type { RunStatus, JournalEvent, EventType, EventMap, GitMeta, EnvMeta, ModelFormat } from "./events.js";
 export { SCHEMA_VERSION } from "./events.js";
 export { runKeys, type SearchRunsOptions, type SearchedRun, type LoadResultsOptions } from "./api/search.js";
+export type { ImportOptions, ImportProgress, ImportReport } from "./source-store.js";

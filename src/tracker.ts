@@ -20,6 +20,9 @@ import { type ActiveRun, type LogModelOptions, type MetricOptions, settled } fro
 import { DEFAULT_STORE_OPTIONS, openStore, readOnly, type Store } from "./store/index.js";
 import { type MigrateProgress, type MigrateReport, migrateStore } from "./store/migrate.js";
 import * as validate from "./validate.js";
+import { ImportApi } from "./api/import.js";
+import { readSource } from "./interop/read.js";
+import type { ImportOptions, ImportReport } from "./source-store.js";
 
 export type { EventsQuery, Experiment, ExperimentSummary, MetricPoint, ModelVersion, Run, RunDetails, RunInfo, RuneLogOptions, StartRunOptions } from "./api/types.js";
 
@@ -29,7 +32,7 @@ const TRACKER_OPTIONS = ["path", "fsync", "lockStaleMs", "lockTimeoutMs", "onCor
 const WRITE_CALLS = [
   "getOrCreateExperiment", "deleteExperiment", "startRun", "resumeRun", "deleteRun",
   "logParam", "logParams", "logMetric", "logMetrics", "setTags", "logArtifact", "logModel",
-  "registerModel", "addModelTags", "removeModelTags", "setModelAlias", "deleteModelAlias",
+  "registerModel", "addModelTags", "removeModelTags", "setModelAlias", "deleteModelAlias", "attachRun", "importStore",
 ] as const satisfies ReadonlyArray<keyof RuneLog>;
 
 /** Internal options, not part of the public ones: the store to use (instead of opening `path`), and the instant of an asOf() view. */
@@ -53,6 +56,7 @@ export class RuneLog {
   private readonly registry: RegistryApi;
   private readonly history: HistoryApi;
   private readonly search: SearchApi;
+  private readonly imports: ImportApi;
 
   constructor(pathOrOptions: string | RuneLogOptions = {}) {
     const o: InternalOptions = typeof pathOrOptions === "string" ? { path: pathOrOptions } : validate.optionsObject("options", pathOrOptions);
@@ -82,6 +86,7 @@ export class RuneLog {
     this.registry = new RegistryApi(this.ctx, this.artifacts);
     this.history = new HistoryApi(this.ctx);
     this.search = new SearchApi(this.ctx);
+    this.imports = new ImportApi(this.ctx, this.artifacts);
   }
 
   // ---------------------------------------------------------------- experiments
@@ -118,6 +123,11 @@ export class RuneLog {
   resumeRun<T>(runId: string, fn: RunFn<T>): Promise<T>;
   resumeRun<T>(runId: string, fn?: RunFn<T>): Promise<ActiveRun | T> {
     return this.runs.resume(runId, fn);
+  }
+
+  /** A handle on an existing run that logs into it without resuming it (its status stays as it is): `runelog ingest --run`. */
+  attachRun(runId: string): Promise<ActiveRun> {
+    return this.runs.attach(runId);
   }
 
   /**
@@ -220,6 +230,11 @@ export class RuneLog {
   }
   deleteModelAlias(modelName: string, alias: string): Promise<void> {
     return this.registry.deleteAlias(modelName, alias);
+  }
+
+  /** Imports a Python RuneLog or MLflow store as ordinary events; again, only what is new (docs/migrating.md). */
+  importStore(options: ImportOptions): Promise<ImportReport> {
+    return this.imports.run(options, readSource);
   }
 
   // ---------------------------------------------------------------- history and audit

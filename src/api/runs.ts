@@ -73,6 +73,12 @@ export class RunsApi {
     return this.enter(new ActiveRun(this.sink, runId, run.experimentId), fn);
   }
 
+  /** A handle that logs into an existing run without resuming it: no event, its status stays as it is. */
+  async attach(runId: string): Promise<ActiveRun> {
+    validate.identifier("runId", runId);
+    return new ActiveRun(this.sink, runId, (await this.ctx.requireRun(runId)).experimentId);
+  }
+
   /** An artifact logged while its run or experiment was deleted would be held for ever: release it, and say the run is gone. */
   private async keepArtifact(logged: EventMap["ArtifactLogged"]): Promise<void> {
     if (await this.ctx.findRun(logged.runId)) return;

@@ -3,6 +3,8 @@ import { Command, CommanderError } from "commander";
 import { RuneLogError } from "../index.js";
 import { experimentsCommand } from "./commands/experiments.js";
 import { eventsCommand } from "./commands/events.js";
+import { execCommand, ingestCommand } from "./commands/exec.js";
+import { importCommand } from "./commands/import.js";
 import { registryCommand } from "./commands/registry.js";
 import { runsCommand } from "./commands/runs.js";
 import { sweepCommand } from "./commands/sweep.js";
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
     .addCommand(eventsCommand())
     .addCommand(sweepCommand())
     .addCommand(uiCommand())
+    .addCommand(execCommand()).addCommand(ingestCommand())
+    .addCommand(importCommand())
     .addHelpText(
       "after",
       `
