@@ -83,6 +83,18 @@ export class MetricLog {
     return out;
   }
 
+  /** The latest value of one key among the first `count`, or undefined (a search reads one key of many runs). */
+  latest(key: string, count: number): number | undefined {
+    const k = this.keyIndex.get(key);
+    if (k === undefined || this.first[k]! >= count) return undefined;
+    if (count === this.length) return this.values[this.latestAt[k]!];
+    let best = -1;
+    for (let i = this.first[k]!; i < count; i++) {
+      if (this.keys[i] === k && (best < 0 || isLater(this.steps[i]!, this.times[i]!, this.steps[best]!, this.times[best]!))) best = i;
+    }
+    return this.values[best];
+  }
+
   /** Every key's points among the first `count`, in logging order. */
   histories(count: number): Record<string, MetricPoint[]> {
     const lists = this.keyNames.map((): MetricPoint[] => []);

@@ -9,3 +9,4 @@ export {
 } from "./errors.js";
 export type { RunStatus, JournalEvent, EventType, EventMap, GitMeta, EnvMeta, ModelFormat } from "./events.js";
 export { SCHEMA_VERSION } from "./events.js";
+export { runKeys, type SearchRunsOptions, type SearchedRun, type LoadResultsOptions } from "./api/search.js";

@@ -7,10 +7,10 @@ import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { ColumnTable } from "arquero";
 import {
-  BASE_COLUMNS, catalogProjection, findLiveExperiment, liveExperiments, modelVersions, registryProjection, resultColumns,
-  resultsTable, runsProjection, sortBy, sortSummaries, summarize, SUMMARY_SORT_KEYS, VERSION_SORT_KEYS,
+  catalogProjection, findLiveExperiment, liveExperiments, modelVersions, registryProjection,
+  runsProjection, sortBy, sortSummaries, summarize, SUMMARY_SORT_KEYS, VERSION_SORT_KEYS,
   type CatalogState, type ExperimentRecord, type ExperimentRunsState, type ExperimentSummary, type MetricPoint,
-  type ModelRecord, type ModelVersionView, type Projection, type RegistryState, type ResultRow, type RunState, type VersionRecord,
+  type ModelRecord, type ModelVersionView, type Projection, type RegistryState, type RunState, type VersionRecord,
 } from "../projections/index.js";
 import { ArtifactNotFound, ExperimentNotFound, InvalidInput, ModelNotFound, ModelVersionNotFound, NoActiveRun, NoVersionsFound, ReadOnlyView, RunNotFound } from "./errors.js";
 import { draft, type EnvMeta, type GitMeta, type JournalEvent, newId, type RunStatus } from "./events.js";
@@ -24,6 +24,8 @@ import { linkBlob, readBlob, release, storeBytesAt, storeFileAt } from "./store/
 import { StorePaths } from "./store/paths.js";
 import { FileSnapshotStore, type SnapshotStore } from "./store/snapshots.js";
 import * as validate from "./validate.js";
+import * as search from "./api/search.js";
+import type { LoadResultsOptions, SearchedRun, SearchRunsOptions } from "./api/search.js";
 
 export interface RuneLogOptions {
   /** The folder whose `.runelog/` holds the store. Default ".". */
@@ -370,18 +372,14 @@ export class RuneLog {
     await release(this.paths, this.artifactLinks(run));
   }
 
-  /** One row per run of an experiment, as an Arquero table. */
-  async loadResults(experimentNameOrId: string, options?: { sortBy?: string; ascending?: boolean }): Promise<ColumnTable> {
-    validate.identifier("experimentNameOrId", experimentNameOrId);
-    const o = validate.optionsObject("options", options);
-    const ascending = o.ascending === undefined ? true : validate.boolean("ascending", o.ascending);
-    const sortKey = o.sortBy === undefined ? undefined : validate.key("sortBy", o.sortBy);
-    const exp = await this.requireExperiment(experimentNameOrId, "either");
-    const rows: ResultRow[] = Object.values((await this.runsOf(exp.experimentId)).runs).map((r) => this.runView(r));
-    if (sortKey !== undefined && !resultColumns(rows).includes(sortKey)) {
-      throw new InvalidInput("sortBy", `${JSON.stringify(sortKey)} is not a column; columns are ${[...BASE_COLUMNS].join(", ")} and params.*, metrics.*, tags.* of logged keys`);
-    }
-    return await resultsTable(rows, sortKey === undefined ? undefined : { column: sortKey, ascending });
+  /** One row per run of an experiment, as an Arquero table; `filter` and `orderBy` as in searchRuns. */
+  loadResults(experimentNameOrId: string, options?: LoadResultsOptions): Promise<ColumnTable> {
+    return search.loadResults(this.searchSource(), experimentNameOrId, options);
+  }
+
+  /** Runs of some (default: every live) experiments that match `filter`, in `orderBy` order (docs/search.md). */
+  searchRuns(options?: SearchRunsOptions): Promise<SearchedRun[]> {
+    return search.searchRuns(this.searchSource(), options);
   }
 
   // ---------------------------------------------------------------- model registry
@@ -689,6 +687,16 @@ export class RuneLog {
 
   private runView(run: RunState): Run {
     return { ...this.runInfo(run), params: copyValues(run.params), metrics: run.metricLog.latestValues(run.metricCount), tags: { ...run.tags } };
+  }
+
+  private searchSource(): search.SearchSource {
+    return {
+      liveExperiments: async () => liveExperiments(await this.catalogState()),
+      experiment: (nameOrId) => this.requireExperiment(nameOrId, "either"),
+      runs: (experimentId) => this.runsOf(experimentId),
+      status: (run) => this.status(run),
+      view: (run) => this.runView(run),
+    };
   }
 
   private artifactLinks(run: RunState): Array<{ path: string; sha256: string }> {

@@ -6,6 +6,7 @@ import { eventsCommand } from "./commands/events.js";
 import { registryCommand } from "./commands/registry.js";
 import { runsCommand } from "./commands/runs.js";
 import { sweepCommand } from "./commands/sweep.js";
+import { uiCommand } from "./commands/ui.js";
 import { verifyCommand } from "./commands/verify.js";
 import { CliError, packageVersion } from "./context.js";
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .addCommand(verifyCommand())
     .addCommand(eventsCommand())
     .addCommand(sweepCommand())
+    .addCommand(uiCommand())
     .addHelpText(
       "after",
       `
