@@ -57,6 +57,12 @@ export async function fetchSeries(runId: string, key: string, mode: XMode, bucke
       if (Number.isNaN(lo) || Number.isNaN(hi)) s.odd.push({ x, kind: "NaN" });
     }
   }
+  // The server lists where bucketed NaNs hide (min and max skip NaN, the last value may be finite).
+  const nanXs = new Set(s.odd.filter((o) => o.kind === "NaN").map((o) => o.x));
+  for (const x0 of answer.nanAt ?? []) {
+    const x = mode === "step" ? x0 : mode === "time" ? x0 / 1000 : (x0 - start) / 1000;
+    if (!nanXs.has(x)) s.odd.push({ x, kind: "NaN" });
+  }
   return s;
 }
 

@@ -1,7 +1,8 @@
 /**
  * One EventSource for the whole page (GET /api/stream). The browser's own reconnect sends
  * Last-Event-ID, so the server resumes without a gap or a duplicate; if the stream is closed for
- * good, a new one is opened and every subscriber is told to resync (reload what it shows).
+ * good, a new one is opened with ?lastEventId= (the same resume); with no event seen yet, every
+ * subscriber is told to resync (reload what it shows).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { JournalEvent } from "./types";
@@ -21,6 +22,7 @@ let source: EventSource | null = null;
 let state: LiveState = "offline";
 let pending: JournalEvent[] = [];
 let flushScheduled = false;
+let lastEventId: string | null = null;
 
 function setState(s: LiveState): void {
   state = s;
@@ -32,6 +34,7 @@ function deliver(batch: JournalEvent[] | "resync"): void {
 }
 
 function receive(e: MessageEvent): void {
+  if (e.lastEventId) lastEventId = e.lastEventId;
   try {
     pending.push(JSON.parse(e.data) as JournalEvent);
   } catch {
@@ -50,7 +53,8 @@ function receive(e: MessageEvent): void {
 }
 
 function open(): void {
-  source = new EventSource("/api/stream", { withCredentials: true });
+  // A stream opened again after the browser gave up resumes after the last event seen, as its own reconnects do.
+  source = new EventSource(lastEventId ? `/api/stream?lastEventId=${encodeURIComponent(lastEventId)}` : "/api/stream", { withCredentials: true });
   setState("connecting");
   source.onopen = () => setState("live");
   source.onmessage = receive;
@@ -61,8 +65,9 @@ function open(): void {
       source = null;
       setTimeout(() => {
         if (listeners.size && !source) {
+          const resumed = lastEventId != null;
           open();
-          deliver("resync");
+          if (!resumed) deliver("resync");
         }
       }, 2000);
     } else setState("connecting");

@@ -55,7 +55,11 @@ export interface RunDetails extends Run {
   parentRunId: string | null;
   git: { commit: string; branch: string | null; dirty: boolean } | null;
   env: { node: string; platform: string; arch: string; packages: Record<string, string> } | null;
+  /** Points per metric key. */
+  metricCounts?: Record<string, number>;
+  /** The run's first events (the rest: /api/events?runId=…&after=eventsNext). */
   events?: JournalEvent[];
+  eventsNext?: string | null;
 }
 
 export interface SeriesAnswer {
@@ -65,6 +69,8 @@ export interface SeriesAnswer {
   bucketed: boolean;
   /** [x, last, min, max] */
   points: Array<[number, WireNumber, WireNumber, WireNumber]>;
+  /** x of each entry that holds a NaN (min and max skip NaN). */
+  nanAt?: number[];
 }
 
 export interface ModelRow {

@@ -17,7 +17,7 @@ import { ArtifactView } from "./ArtifactView";
 import { paramHistory, pointCounts, processes } from "./history";
 
 export function RunPage({ runId, query }: { runId: string; query: Query }) {
-  const state = useApi<RunDetails>(runId ? `/api/runs/${encodeURIComponent(runId)}` : null);
+  const state = useApi<RunDetails>(runId ? `/api/runs/${encodeURIComponent(runId)}` : null, { metricHistory: "0" });
   useLive(!asOf(), (e) => e.data.runId === runId || e.data.parentRunId === runId, state.reload, 1000);
   if (!runId) return <p>No run chosen. Pick one on the <a href={href({ view: "runs" })}>runs page</a>.</p>;
   return <Loading state={state}>{(run) => <RunView run={run} query={query} />}</Loading>;
@@ -41,7 +41,7 @@ function RunView({ run, query }: { run: RunDetails; query: Query }) {
   const children = useApi<RunsAnswer>("/api/runs", { experiment: run.experimentId, filter: `attributes.parent_run_id = '${run.runId}'` });
   const experiment = useApi<Array<{ experimentId: string; name: string }>>("/api/experiments");
   const expName = experiment.data?.find((e) => e.experimentId === run.experimentId)?.name ?? `#${run.experimentId}`;
-  const pointsOf = (k: string) => run.metricHistory?.[k]?.length ?? counts.get(k);
+  const pointsOf = (k: string) => run.metricCounts?.[k] ?? run.metricHistory?.[k]?.length ?? counts.get(k);
 
   return (
     <div class="run-page" data-run={run.runId}>
@@ -136,11 +136,11 @@ function RunView({ run, query }: { run: RunDetails; query: Query }) {
         </Section>
       )}
       {run.events && (
-        <Section title="Events" count={run.events.length}>
+        <Section title="Events" count={run.eventsNext ? undefined : run.events.length}>
           <details open={run.events.length <= 50}>
             <summary>this run's events, as stored</summary>
-            <EventTable events={run.events.slice(-2000)} showLinks={false} />
-            {run.events.length > 2000 && <p class="muted small">the last 2,000 shown; the history page filters by run.</p>}
+            <EventTable events={run.events} showLinks={false} />
+            {run.eventsNext && <p class="small">The first {run.events.length} shown: <a href={href({ view: "history", hrun: run.runId })}>all of this run's events on the history page</a>.</p>}
           </details>
         </Section>
       )}
