@@ -4,7 +4,7 @@
  * resolution; new points arrive live and are drawn in place (zoom and cursor kept); the cursor
  * follows every other chart on the page (uPlot's cursor sync).
  */
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import uPlot from "uplot";
 import { ErrorBox } from "../components/ErrorBox";
 import { asOf } from "../lib/api";
@@ -56,11 +56,16 @@ export function MetricChart({ metric, runs, settings, height = 240, syncKey = "r
   const zoomRef = useRef(setZoom);
   zoomRef.current = setZoom;
 
+  const labels = runs.map((r) => r.label).join("\u0000");
+  const built = useMemo(
+    () => (series ? build(series, labels.split("\u0000"), settings) : null),
+    [series, labels, settings.x, settings.smoothing, settings.log, settings.ignoreOutliers],
+  );
+  current.current = { built, series: series ?? [] };
+
   useLayoutEffect(() => {
     const el = box.current;
-    if (!el || !series) return;
-    const built = build(series, runs.map((r) => r.label), settings);
-    current.current = { built, series };
+    if (!el || !series || !built) return;
     if (plot.current && plot.current.shape === built.shape) {
       plot.current.u.setData(built.data);
       return;
@@ -101,6 +106,7 @@ export function MetricChart({ metric, runs, settings, height = 240, syncKey = "r
         setCursor: [(u) => setCursor(u.cursor.idx ?? null)],
         draw: [(u) => {
           el.dataset.drawn = String(Number(el.dataset.drawn ?? 0) + 1);
+          el.dataset.drawnAt = String(performance.now());
           el.dataset.points = String(u.data[0].length);
         }],
       },
@@ -108,7 +114,7 @@ export function MetricChart({ metric, runs, settings, height = 240, syncKey = "r
     const u = new uPlot(opts, built.data, el);
     u.over.addEventListener("dblclick", () => zoomRef.current(null));
     plot.current = { u, shape: built.shape };
-  }, [series, settings, height, syncKey]);
+  }, [built, height, syncKey]);
 
   useEffect(() => {
     const el = box.current;
@@ -118,7 +124,6 @@ export function MetricChart({ metric, runs, settings, height = 240, syncKey = "r
     return () => { ro.disconnect(); plot.current?.u.destroy(); plot.current = null; };
   }, []);
 
-  const built = current.current.built;
   const anyBucketed = series?.some((s) => s.bucketed);
   const odd = series?.reduce((n, s) => n + s.odd.length, 0) ?? 0;
   return (

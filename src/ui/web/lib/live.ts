@@ -59,6 +59,8 @@ function open(): void {
   source.onopen = () => setState("live");
   source.onmessage = receive;
   for (const t of TYPES) source.addEventListener(t, receive as EventListener);
+  // The server could not resume after our last event (a store replaced under it): reload everything.
+  source.addEventListener("reset", () => deliver("resync"));
   source.onerror = () => {
     if (source?.readyState === EventSource.CLOSED) {
       setState("offline");
