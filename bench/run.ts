@@ -12,8 +12,9 @@ import { type BenchResult, BENCH_DIR, log, machine, now, QUICK, sizes } from "./
 import { buildReplayStore, replayBench } from "./replay.js";
 import { resultsBench } from "./results.js";
 import { tailBench } from "./tail.js";
+import { uiServerBench } from "./ui-server.js";
 
-const ALL = ["ingest", "replay", "tail", "results"] as const;
+const ALL = ["ingest", "replay", "tail", "results", "ui-server"] as const;
 type Name = (typeof ALL)[number];
 
 async function main(): Promise<void> {
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     }
   }
   if (selected.includes("results")) record(await resultsBench());
+  if (selected.includes("ui-server")) record(await uiServerBench());
 
   printTable(results, (now() - t0) / 1000, outDir);
 }

@@ -23,7 +23,7 @@ export interface UiAppOptions extends SecurityOptions {
   tracker: RuneLog;
   /** The built front end (dist/ui); without it pages say how to build it, the API still works. */
   staticDir?: string;
-  /** How many `?asOf=` views stay cached. Default 16. */
+  /** How many `?asOf=` views stay cached (each holds the projections of the store at its instant). Default 8. */
   cachedViews?: number;
 }
 

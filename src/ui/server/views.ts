@@ -12,7 +12,7 @@ const EVENT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export class Views {
   private readonly cache = new Map<string, RuneLog>();
 
-  constructor(readonly live: RuneLog, private readonly size = 16) {}
+  constructor(readonly live: RuneLog, private readonly size = 8) {}
 
   /** The view a request asks for with `?asOf=`: the live tracker without it. */
   of(c: Context): RuneLog {

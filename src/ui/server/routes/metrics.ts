@@ -53,48 +53,59 @@ function bound(text: string | undefined, name: string, x: "step" | "time"): numb
 }
 
 export function series(history: MetricPoint[], x: "step" | "time", from: number, to: number, buckets: number): Series {
-  const at = x === "step" ? (p: MetricPoint) => p.step : (p: MetricPoint) => p.timestamp;
-  let points = history.filter((p) => at(p) >= from && at(p) <= to);
-  if (!points.every((p, i) => i === 0 || at(points[i - 1]!) <= at(p))) points = points.map((p, i) => ({ p, i })).sort((a, b) => at(a.p) - at(b.p) || a.i - b.i).map((e) => e.p);
+  const field = x === "step" ? "step" : "timestamp";
+  // One pass: the points in [from, to], and whether they are already in x order (they nearly always are).
+  let points: MetricPoint[] = [];
+  let ordered = true;
+  let previous = -Infinity;
+  for (const p of history) {
+    const px = p[field];
+    if (px < from || px > to) continue;
+    if (px < previous) ordered = false;
+    previous = px;
+    points.push(p);
+  }
+  if (!ordered) points = points.map((p, i) => ({ p, i })).sort((a, b) => a.p[field] - b.p[field] || a.i - b.i).map((e) => e.p);
   const total = points.length;
   const nanAt: number[] = [];
   if (total <= buckets) {
-    const out: SeriesEntry[] = points.map((p) => {
-      if (Number.isNaN(p.value)) nanAt.push(at(p));
-      return [at(p), p.value, p.value, p.value];
-    });
+    const out: SeriesEntry[] = new Array(total);
+    for (let i = 0; i < total; i++) {
+      const p = points[i]!;
+      if (Number.isNaN(p.value)) nanAt.push(p[field]);
+      out[i] = [p[field], p.value, p.value, p.value];
+    }
     return { total, bucketed: false, points: out, nanAt };
   }
-  const lo = at(points[0]!);
-  const width = (at(points[total - 1]!) - lo) / buckets;
+  const lo = points[0]![field];
+  const width = (points[total - 1]![field] - lo) / buckets;
   const out: SeriesEntry[] = [];
   let current = -1;
-  let entry: SeriesEntry | undefined;
+  let entry: SeriesEntry = [NaN, NaN, NaN, NaN];
   let sawNaN = false;
-  const flush = () => {
-    if (!entry) return;
-    if (sawNaN) nanAt.push(entry[0]);
-    out.push(entry);
-  };
   for (const p of points) {
-    const px = at(p);
+    const px = p[field];
+    const v = p.value;
     const b = width > 0 ? Math.min(buckets - 1, Math.floor((px - lo) / width)) : 0;
     if (b !== current) {
-      flush();
+      if (current >= 0) {
+        out.push(entry);
+        if (sawNaN) nanAt.push(entry[0]);
+      }
       current = b;
-      entry = [px, p.value, NaN, NaN];
+      entry = [px, v, NaN, NaN];
       sawNaN = false;
     }
-    const e = entry!;
-    e[0] = px;
-    e[1] = p.value;
-    if (Number.isNaN(p.value)) sawNaN = true;
+    entry[0] = px;
+    entry[1] = v;
+    if (v !== v) sawNaN = true;
     // min/max skip NaN (it orders with nothing); ±Infinity count, so an overflow shows as the bucket's max or min.
     else {
-      if (!(p.value >= e[2])) e[2] = p.value;
-      if (!(p.value <= e[3])) e[3] = p.value;
+      if (!(v >= entry[2])) entry[2] = v;
+      if (!(v <= entry[3])) entry[3] = v;
     }
   }
-  flush();
+  out.push(entry);
+  if (sawNaN) nanAt.push(entry[0]);
   return { total, bucketed: true, points: out, nanAt };
 }
