@@ -16,6 +16,8 @@ import { colorOf, fetchSeries, type Series } from "./series";
 import type { ChartSettings } from "./settings";
 
 const BUCKETS = 1000;
+/** Steps are whole numbers: no tick at 1.5. */
+const STEP_INCREMENTS = [1, 2, 5].flatMap((m) => Array.from({ length: 13 }, (_, e) => m * 10 ** e)).sort((a, b) => a - b);
 
 export interface ChartRun { runId: string; label: string }
 
@@ -80,7 +82,8 @@ export function MetricChart({ metric, runs, settings, height = 240, syncKey = "r
         drag: { x: true, y: false, setScale: false },
       },
       scales: {
-        x: { time: settings.x === "time" },
+        // One x value (a metric logged once) would get uPlot's default 0–100: centre it instead.
+        x: { time: settings.x === "time", range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
         y: settings.log
           ? { distr: 3 }
           : settings.ignoreOutliers
@@ -88,7 +91,7 @@ export function MetricChart({ metric, runs, settings, height = 240, syncKey = "r
             : {},
       },
       axes: [
-        { stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" } },
+        { stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, ...(settings.x === "step" ? { incrs: STEP_INCREMENTS } : {}) },
         { stroke: "#555", grid: { stroke: "#eee" }, ticks: { stroke: "#ddd" }, size: 60, values: (_u, vals) => vals.map((v) => fmtNumber(v)) },
       ],
       series: built.series,

@@ -29,7 +29,7 @@ export function ParallelCoords({ runs, params, metric, labels }: { runs: Run[]; 
   const axes = params.map((p) => makeAxis(p, (r) => r.params[p], runs));
   if (metric) axes.push(makeAxis(`metrics.${metric}`, (r) => r.metrics[metric], runs));
   if (axes.length < 2) return <p class="muted">Parallel coordinates need two or more params or a metric.</p>;
-  const W = Math.max(480, axes.length * 150), H = 280, top = 24, bottom = 30, left = 60, right = 60;
+  const W = Math.max(480, axes.length * 150), H = 280, top = 24, bottom = 30, left = 70, right = 110;
   const x = (i: number) => left + (i * (W - left - right)) / (axes.length - 1);
   const y = (t: number) => top + (1 - t) * (H - top - bottom);
   const metricAxis = metric ? axes[axes.length - 1]! : null;

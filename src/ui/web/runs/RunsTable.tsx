@@ -3,6 +3,7 @@
  * 10,000 runs scroll as smoothly as 10. Pinned columns stick to the left, the header to the top.
  * Rows are replaced in place on live updates: the scroll position and the selection stay.
  */
+import { Component } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { StatusBadge } from "../components/StatusBadge";
 import { href } from "../lib/url";
@@ -65,6 +66,7 @@ export function RunsTable({ rows, total, columns, pinned, sort, onSort, selected
   const width = FIXED.reduce((s, f) => s + f.width, 0) + ordered.reduce((s, c) => s + c.width, 0);
   const first = Math.max(0, Math.floor(view.top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((view.top + view.height) / ROW_HEIGHT) + OVERSCAN);
+  const columnsKey = `${ordered.map((c) => `${c.id}:${c.width}`).join(",")}|${pinned.join(",")}`;
   const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.run.runId));
 
   const pinStyle = (id: string, w: number, fixedIndex?: number) => {
@@ -95,38 +97,68 @@ export function RunsTable({ rows, total, columns, pinned, sort, onSort, selected
         ))}
       </div>
       <div class="rt-body" style={{ height: `${rows.length * ROW_HEIGHT}px`, width: `${width}px` }}>
-        {rows.slice(first, last).map((row, i) => {
-          const r = row.run;
-          const index = first + i;
-          return (
-            <div key={r.runId} role="row" class={`rt-row ${selected.has(r.runId) ? "selected" : ""} ${index % 2 ? "odd" : ""}`}
-              style={{ transform: `translateY(${index * ROW_HEIGHT}px)`, width: `${width}px` }} data-run={r.runId}>
-              <div class="rt-cell pinned" style={pinStyle("select", FIXED[0]!.width, 0)}>
-                <input type="checkbox" aria-label={`select ${r.runId}`} checked={selected.has(r.runId)} onChange={(e) => onSelect(r.runId, (e.target as HTMLInputElement).checked)} />
-              </div>
-              <div class="rt-cell pinned run-cell" style={{ ...pinStyle("run", FIXED[1]!.width, 1), paddingLeft: `${6 + row.depth * 16}px` }}>
-                {row.childCount > 0 ? (
-                  <button type="button" class="icon twisty" aria-label={collapsed.has(r.runId) ? "expand" : "collapse"} onClick={() => onCollapse(r.runId)}>
-                    {collapsed.has(r.runId) ? "▸" : "▾"}
-                  </button>
-                ) : row.depth > 0 ? <span class="twisty muted">└</span> : null}
-                <a href={href({ view: "run", run: r.runId })} title={r.runId}>{runName(r)}</a>
-                {row.childCount > 0 && <span class="muted small"> ({row.childCount})</span>}
-              </div>
-              <div class="rt-cell pinned" style={pinStyle("status", FIXED[2]!.width, 2)}><StatusBadge status={r.status} /></div>
-              {ordered.map((c) => {
-                const text = c.text(r);
-                return (
-                  <div key={c.id} class={`rt-cell ${c.numeric ? "num" : ""} ${pinClass(c.id)}`} style={pinStyle(c.id, c.width)} title={text}>
-                    {text}
-                  </div>
-                );
-              })}
-            </div>
-          );
-        })}
+        {rows.slice(first, last).map((row, i) => (
+          <RunRow key={row.run.runId} row={row} index={first + i} width={width} ordered={ordered} columnsKey={columnsKey}
+            selected={selected.has(row.run.runId)} collapsed={collapsed.has(row.run.runId)} pinStyle={pinStyle} pinClass={pinClass}
+            onSelect={onSelect} onCollapse={onCollapse} />
+        ))}
       </div>
       {rows.length === 0 && <p class="muted empty">No runs match.</p>}
     </div>
   );
+}
+
+interface RunRowProps {
+  row: Row;
+  index: number;
+  width: number;
+  ordered: Column[];
+  /** Changes whenever the columns (or their pins) do: rows re-render only then, or when their own run changes. */
+  columnsKey: string;
+  selected: boolean;
+  collapsed: boolean;
+  pinStyle: (id: string, w: number, fixedIndex?: number) => Record<string, string>;
+  pinClass: (id: string, fixed?: boolean) => string;
+  onSelect: (runId: string, on: boolean) => void;
+  onCollapse: (runId: string) => void;
+}
+
+/** One row; scrolling mounts the rows coming into view and leaves the others alone. */
+class RunRow extends Component<RunRowProps> {
+  override shouldComponentUpdate(next: RunRowProps): boolean {
+    const p = this.props;
+    return next.row.run !== p.row.run || next.row.depth !== p.row.depth || next.row.childCount !== p.row.childCount || next.index !== p.index ||
+      next.columnsKey !== p.columnsKey || next.selected !== p.selected || next.collapsed !== p.collapsed || next.width !== p.width;
+  }
+
+  override render() {
+    const { row, index, width, ordered, selected, collapsed, pinStyle, pinClass, onSelect, onCollapse } = this.props;
+    const r = row.run;
+    return (
+      <div role="row" class={`rt-row ${selected ? "selected" : ""} ${index % 2 ? "odd" : ""}`}
+        style={{ transform: `translateY(${index * ROW_HEIGHT}px)`, width: `${width}px` }} data-run={r.runId}>
+        <div class="rt-cell pinned" style={pinStyle("select", FIXED[0]!.width, 0)}>
+          <input type="checkbox" aria-label={`select ${r.runId}`} checked={selected} onChange={(e) => onSelect(r.runId, (e.target as HTMLInputElement).checked)} />
+        </div>
+        <div class="rt-cell pinned run-cell" style={{ ...pinStyle("run", FIXED[1]!.width, 1), paddingLeft: `${6 + row.depth * 16}px` }}>
+          {row.childCount > 0 ? (
+            <button type="button" class="icon twisty" aria-label={collapsed ? "expand" : "collapse"} onClick={() => onCollapse(r.runId)}>
+              {collapsed ? "▸" : "▾"}
+            </button>
+          ) : row.depth > 0 ? <span class="twisty muted">└</span> : null}
+          <a href={href({ view: "run", run: r.runId })} title={r.runId}>{runName(r)}</a>
+          {row.childCount > 0 && <span class="muted small"> ({row.childCount})</span>}
+        </div>
+        <div class="rt-cell pinned" style={pinStyle("status", FIXED[2]!.width, 2)}><StatusBadge status={r.status} /></div>
+        {ordered.map((c) => {
+          const text = c.text(r);
+          return (
+            <div key={c.id} class={`rt-cell ${c.numeric ? "num" : ""} ${pinClass(c.id)}`} style={pinStyle(c.id, c.width)} title={text}>
+              {text}
+            </div>
+          );
+        })}
+      </div>
+    );
+  }
 }

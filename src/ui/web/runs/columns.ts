@@ -15,7 +15,7 @@ export interface Column {
 
 const ATTRIBUTES: Column[] = [
   { id: "attributes.start_time", label: "Started", kind: "attributes", width: 168, numeric: false, sortKey: "attributes.start_time", text: (r) => fmtTime(r.startTime) },
-  { id: "attributes.duration", label: "Duration", kind: "attributes", width: 90, numeric: true, sortKey: null, text: (r) => runDuration(r.startTime, r.endTime) },
+  { id: "attributes.duration", label: "Duration", kind: "attributes", width: 90, numeric: true, sortKey: null, text: (r) => (r.status === "KILLED" && !r.endTime ? "" : runDuration(r.startTime, r.endTime)) },
   { id: "attributes.end_time", label: "Ended", kind: "attributes", width: 168, numeric: false, sortKey: "attributes.end_time", text: (r) => fmtTime(r.endTime) },
   { id: "attributes.experiment_id", label: "Experiment", kind: "attributes", width: 90, numeric: false, sortKey: "attributes.experiment_id", text: (r) => r.experimentId },
   { id: "attributes.parent_run_id", label: "Parent run", kind: "attributes", width: 120, numeric: false, sortKey: "attributes.parent_run_id", text: (r) => r.parentRunId ?? "" },
@@ -32,9 +32,10 @@ export function columnFor(id: string): Column | null {
   const key = id.slice(dot + 1);
   if (!key) return null;
   const sortKey = `${kind}.\`${key}\``;
-  if (kind === "metrics") return { id, label: key, kind, width: 110, numeric: true, sortKey, text: (r) => fmtNumber(r.metrics[key]) };
-  if (kind === "params") return { id, label: key, kind, width: 110, numeric: false, sortKey, text: (r) => fmtValue(r.params[key]) };
-  if (kind === "tags") return { id, label: key, kind, width: 120, numeric: false, sortKey, text: (r) => r.tags[key] ?? "" };
+  const fit = (min: number) => Math.min(240, Math.max(min, Math.round(key.length * 7.2 + 24)));
+  if (kind === "metrics") return { id, label: key, kind, width: fit(100), numeric: true, sortKey, text: (r) => fmtNumber(r.metrics[key]) };
+  if (kind === "params") return { id, label: key, kind, width: fit(90), numeric: false, sortKey, text: (r) => fmtValue(r.params[key]) };
+  if (kind === "tags") return { id, label: key, kind, width: fit(100), numeric: false, sortKey, text: (r) => r.tags[key] ?? "" };
   return null;
 }
 
