@@ -411,3 +411,33 @@ describeIfChromium("the web UI on a damaged journal", () => {
   });
 });
 
+
+describeIfChromium("the web UI of a --read-only server", () => {
+  test("the registry explains that changes are disabled and offers no change", async () => {
+    const dir = tempDir("runelog-ui-readonly-");
+    const files = tempDir("runelog-ui-readonly-files-");
+    const tracker = new RuneLog(dir);
+    const runId = await tracker.startRun({ experimentName: "ro", logGitMeta: false, logCode: false }, async (run) => {
+      writeFileSync(join(files, "model.json"), "{}");
+      await run.logArtifact(join(files, "model.json"), { name: "model" });
+      return run.runId;
+    });
+    await tracker.registerModel(runId, "model", "ro-model");
+    const server = await startUi(dir, { readOnly: true });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await page.goto(`${server.base}/?view=registry`);
+      await page.locator('tr[data-version="1"]').waitFor();
+      await expect(page.locator("[data-testid=writes-disabled]").innerText()).resolves.toContain("--read-only");
+      await expect(page.getByRole("button", { name: /Set alias|Register|\+ tag/ }).count()).resolves.toBe(0);
+      expect((await tracker.getModelVersions("ro-model"))[0]!.tags).toEqual({});
+    } finally {
+      await browser.close();
+      await server.stop();
+      removeDir(dir);
+      removeDir(files);
+    }
+  });
+});

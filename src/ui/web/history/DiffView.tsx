@@ -13,18 +13,21 @@ const GROUPS: Array<[keyof DiffAnswer, string]> = [
   ["deleted", "Deleted"],
 ];
 
-function Item({ item }: { item: unknown }) {
-  if (item == null || typeof item !== "object") return <span class="mono">{fmtValue(item)}</span>;
-  const o = item as Record<string, unknown>;
-  const runId = typeof o.runId === "string" ? o.runId : null;
-  const rest = Object.entries(o).filter(([k]) => k !== "runId");
-  return (
-    <span>
-      {runId && <a href={href({ view: "run", run: runId })} title={runId}>run {shortId(runId)}</a>}{" "}
-      {typeof o.modelName === "string" && <a href={href({ view: "registry", model: o.modelName })}>{o.modelName}</a>}{" "}
-      <span class="muted small mono">{rest.filter(([k]) => k !== "modelName").map(([k, v]) => `${k}: ${typeof v === "string" && /\d{4}-\d\d-\d\dT/.test(v) ? fmtTime(v) : fmtValue(v)}`).join(" · ")}</span>
-    </span>
-  );
+function Item({ group, item }: { group: keyof DiffAnswer; item: Record<string, any> }) {
+  const when = <span class="muted small"> {fmtTime(item.at)}</span>;
+  const run = (id: string) => <a href={href({ view: "run", run: id })} title={id}>run {shortId(id)}</a>;
+  switch (group) {
+    case "runsStarted":
+      return <span>{run(item.runId)} in <a href={href({ view: "runs", experiment: item.experimentId })}>#{item.experimentId}</a>{item.parentRunId && <> (child of {run(item.parentRunId)})</>}{when}</span>;
+    case "runsEnded":
+      return <span>{run(item.runId)} <span class={`status status-${String(item.status).toLowerCase()}`}>{item.status}</span>{when}</span>;
+    case "paramsChanged":
+      return <span>{run(item.runId)} <span class="mono">{item.key}</span>: {"before" in item ? <span class="mono">{fmtValue(item.before)}</span> : <span class="muted">unset</span>} → <span class="mono">{fmtValue(item.after)}</span>{when}</span>;
+    case "aliasesMoved":
+      return <span><a href={href({ view: "registry", model: item.modelName })}>{item.modelName}</a>@{item.alias}: {item.before ? `v${item.before}` : <span class="muted">none</span>} → {item.after ? `v${item.after}` : <span class="muted">removed</span>}{when}</span>;
+    default:
+      return <span>{item.kind} {item.kind === "run" ? run(item.id) : <span class="mono">#{item.id}</span>}{when}</span>;
+  }
 }
 
 function local(iso: string | null): string {
@@ -57,7 +60,7 @@ export function DiffView({ query }: { query: Query }) {
             return (
               <div key={k} class="diff-group" data-group={k}>
                 <h3>{label} <span class="muted small">({items.length})</span></h3>
-                {items.length === 0 ? <p class="muted small">none</p> : <ul>{items.slice(0, 500).map((it, i) => <li key={i}><Item item={it} /></li>)}</ul>}
+                {items.length === 0 ? <p class="muted small">none</p> : <ul>{items.slice(0, 500).map((it, i) => <li key={i}><Item group={k} item={it as Record<string, any>} /></li>)}</ul>}
               </div>
             );
           })}

@@ -32,7 +32,7 @@ export function columnFor(id: string): Column | null {
   const key = id.slice(dot + 1);
   if (!key) return null;
   const sortKey = `${kind}.\`${key}\``;
-  const fit = (min: number) => Math.min(240, Math.max(min, Math.round(key.length * 7.2 + 24)));
+  const fit = (min: number) => Math.min(240, Math.max(min, Math.round(key.length * 8 + 30)));
   if (kind === "metrics") return { id, label: key, kind, width: fit(100), numeric: true, sortKey, text: (r) => fmtNumber(r.metrics[key]) };
   if (kind === "params") return { id, label: key, kind, width: fit(90), numeric: false, sortKey, text: (r) => fmtValue(r.params[key]) };
   if (kind === "tags") return { id, label: key, kind, width: fit(100), numeric: false, sortKey, text: (r) => r.tags[key] ?? "" };
