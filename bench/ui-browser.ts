@@ -247,6 +247,16 @@ async function asOfBench(page: Page) {
   }
 }
 
+/** A part that fails (a timeout on a loaded machine) is reported as such; the others still run. */
+async function attempt<T>(f: () => Promise<T>): Promise<T | { error: string }> {
+  try {
+    return await f();
+  } catch (e) {
+    log(`failed: ${(e as Error).message.split("\n")[0]}`);
+    return { error: (e as Error).message.split("\n")[0]! };
+  }
+}
+
 async function main() {
   const missing = chromiumMissing();
   if (missing) {
@@ -260,22 +270,25 @@ async function main() {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Loading a big store the first time can keep the server busy for a long while on a loaded machine.
+    page.setDefaultNavigationTimeout(300_000);
+    page.setDefaultTimeout(300_000);
     const raw = await (async () => { const s = tempStore("ui-raw"); const server = await startUi(s.dir); try { await login(page, server); return await rawFetchMs(page); } finally { await server.stop(); s.remove(); } })();
     log("runs page");
-    const runsPage = want("runs") ? await runsPageBench(page) : null;
+    const runsPage = want("runs") ? await attempt(() => runsPageBench(page)) : null;
     log("chart");
-    const chart = want("chart") ? await chartBench(page) : null;
+    const chart = want("chart") ? await attempt(() => chartBench(page)) : null;
     log("live");
-    const live = want("live") ? await liveBench(page) : null;
+    const live = want("live") ? await attempt(() => liveBench(page)) : null;
     log("as of");
-    const asOf = want("asof") ? await asOfBench(page) : null;
+    const asOf = want("asof") ? await attempt(() => asOfBench(page)) : null;
     const r = (x: number) => round(x, 1);
     const checks = [
-      runsPage && { what: `runs page ${runsPage.runs} runs × ${runsPage.columns} columns: request → painted (warm)`, measured: `${r(runsPage.warmPaintedMs)} ms`, target: "≤ 1000 ms", pass: runsPage.warmPaintedMs <= 1000 },
-      chart && { what: `chart ${chart.runs} × ${chart.pointsPerRun} points: request → drawn (warm)`, measured: `${r(chart.warmDrawnMs)} ms`, target: "≤ 500 ms", pass: chart.warmDrawnMs <= 500 },
-      chart && { what: "chart bytes per series", measured: `${chart.maxKBPerSeries} KB`, target: "≤ 100 KB", pass: chart.maxKBPerSeries <= 100 },
-      live && { what: "logMetric in another process → on screen (median)", measured: `${r(live.medianMs)} ms`, target: "≤ 1000 ms", pass: live.medianMs <= 1000 },
-      asOf && { what: `as-of slider on ${asOf.events} events, after the first (median)`, measured: `${r(asOf.laterMedianMs)} ms`, target: "≤ 500 ms", pass: asOf.laterMedianMs <= 500 },
+      runsPage && !("error" in runsPage) && { what: `runs page ${runsPage.runs} runs × ${runsPage.columns} columns: request → painted (warm)`, measured: `${r(runsPage.warmPaintedMs)} ms`, target: "≤ 1000 ms", pass: runsPage.warmPaintedMs <= 1000 },
+      chart && !("error" in chart) && { what: `chart ${chart.runs} × ${chart.pointsPerRun} points: request → drawn (warm)`, measured: `${r(chart.warmDrawnMs)} ms`, target: "≤ 500 ms", pass: chart.warmDrawnMs <= 500 },
+      chart && !("error" in chart) && { what: "chart bytes per series", measured: `${chart.maxKBPerSeries} KB`, target: "≤ 100 KB", pass: chart.maxKBPerSeries <= 100 },
+      live && !("error" in live) && { what: "logMetric in another process → on screen (median)", measured: `${r(live.medianMs)} ms`, target: "≤ 1000 ms", pass: live.medianMs <= 1000 },
+      asOf && !("error" in asOf) && { what: `as-of slider on ${asOf.events} events, after the first (median)`, measured: `${r(asOf.laterMedianMs)} ms`, target: "≤ 500 ms", pass: asOf.laterMedianMs <= 500 },
     ].filter(Boolean);
     console.log(JSON.stringify({ bench: "ui-browser", quick: QUICK, machine: { ...machine(), loadAverageAtStart: load }, durationMs: r(now() - t0), raw: { staticFetchMs: r(raw) }, runsPage, chart, live, asOf, checks }, null, 1));
   } finally {
