@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (or `node dist/bench/run.js [--quick] [ingest|replay|tail|results …]`).
+ * `npm run bench` (or `node dist/bench/run.js [--quick] [ingest|replay|tail|results|search …]`).
  * Runs every benchmark (or the ones named), prints one JSON object per benchmark on stdout, writes
  * each to bench/results/<name>-<timestamp>.json, and ends with a table: each ratio beside its target.
  * BENCH_QUICK=1 or --quick shrinks every size about 10× for a smoke run. Progress goes to stderr.
@@ -11,10 +11,11 @@ import { ingestBench } from "./ingest.js";
 import { type BenchResult, BENCH_DIR, log, machine, now, QUICK, sizes } from "./lib.js";
 import { buildReplayStore, replayBench } from "./replay.js";
 import { resultsBench } from "./results.js";
+import { searchBench } from "./search.js";
 import { tailBench } from "./tail.js";
 import { uiServerBench } from "./ui-server.js";
 
-const ALL = ["ingest", "replay", "tail", "results", "ui-server"] as const;
+const ALL = ["ingest", "replay", "tail", "results", "search", "ui-server"] as const;
 type Name = (typeof ALL)[number];
 
 async function main(): Promise<void> {
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     }
   }
   if (selected.includes("results")) record(await resultsBench());
+  if (selected.includes("search")) record(await searchBench());
   if (selected.includes("ui-server")) record(await uiServerBench());
 
   printTable(results, (now() - t0) / 1000, outDir);

@@ -5,7 +5,8 @@
  *   bytes sent per series; beside it the raw limit, getMetricHistory of the same 10 series in-process.
  * - runs: 10,000 runs × 20 columns (10 params, 10 metrics); the first page (100) and every run in one
  *   answer; beside it searchRuns in-process.
- * - asOf: the runs page of the same store at a new event id (a view folded once), then again (cached).
+ * - asOf: the runs page of the same store (110,000 events) at new event ids (each a view folded once),
+ *   then at one seen before (cached).
  */
 import { newId } from "../src/events.js";
 import { RuneLog } from "../src/index.js";
@@ -37,7 +38,8 @@ export async function uiServerBench(): Promise<BenchResult> {
       { bench: "ui-server", what: "metric series, first request (cold fold of a 100k-point run)", measured: `${metrics.coldFirstMs} ms`, target: "(info)", pass: true },
       { bench: "ui-server", what: `/api/runs, ${RUNS.toLocaleString("en")} runs × 20 columns, first page of 100 (warm)`, measured: `${runs.firstPageMs} ms (searchRuns: ${runs.rawSearchMs} ms)`, target: "(info)", pass: true },
       { bench: "ui-server", what: `/api/runs, all ${RUNS.toLocaleString("en")} runs in one answer (warm)`, measured: `${runs.allMs} ms, ${runs.allMB} MB (searchRuns: ${runs.rawSearchMs} ms → ${runs.ratioToRaw} × raw)`, target: "≤ 1 s to painted (server part)", pass: runs.allMs <= 1000 },
-      { bench: "ui-server", what: "/api/runs?asOf=<new event id>, then the same again (cached view)", measured: `${runs.asOfNewMs} ms, then ${runs.asOfCachedMs} ms`, target: "≤ 500 ms after the first (server part)", pass: runs.asOfCachedMs <= 500 },
+      { bench: "ui-server", what: `/api/runs?asOf=<a new event id> on a ${runs.storeEvents.toLocaleString("en")}-event store (median of 5 instants)`, measured: `${runs.asOfNewMs} ms`, target: "≤ 500 ms (server part)", pass: runs.asOfNewMs <= 500 },
+      { bench: "ui-server", what: "/api/runs?asOf=<an instant seen before> (cached view)", measured: `${runs.asOfCachedMs} ms`, target: "(info)", pass: true },
     ];
     return { bench: "ui-server", quick: QUICK, machine: machine(), startedAt, durationMs: Math.round(now() - t0), data, checks };
   } finally {
@@ -71,9 +73,12 @@ async function buildRuns(dir: string): Promise<{ eventIds: string[] }> {
     const params: Record<string, unknown> = {};
     for (let k = 0; k < 10; k++) params[`p${k}`] = k % 3 === 0 ? `choice-${Math.floor(random() * 5)}` : round(random() * 100, 4);
     b.add("ParamsLogged", { runId, params });
-    const metrics: Record<string, number> = {};
-    for (let k = 0; k < 10; k++) metrics[`m${k}`] = random();
-    b.add("MetricsLogged", { runId, metrics, step: 0, timestamp: b.time });
+    // 8 steps of the 10 metrics: 11 events a run, so 10,000 runs make the 100k-event store of the slider's target.
+    for (let step = 0; step < 8; step++) {
+      const metrics: Record<string, number> = {};
+      for (let k = 0; k < 10; k++) metrics[`m${k}`] = random();
+      b.add("MetricsLogged", { runId, metrics, step, timestamp: b.time });
+    }
     b.add("RunEnded", { runId, status: "FINISHED" });
   }
   b.close();
@@ -141,9 +146,11 @@ async function runsPart(dir: string, eventIds: string[]) {
     await raw.searchRuns({ experiments: ["table"] });
     const rawMs: number[] = [];
     for (let i = 0; i < REPEATS; i++) rawMs.push((await timed(() => raw.searchRuns({ experiments: ["table"] }))).ms);
-    const cut = eventIds[Math.floor(eventIds.length / 2)]!;
-    const asOfNew = await timed(() => get(`${base}/api/runs?experiment=table&limit=100&asOf=${cut}`));
-    const asOfCached = await timed(() => get(`${base}/api/runs?experiment=table&limit=100&asOf=${cut}`));
+    // A slider dragged over the timeline: each instant new (a view folded once), then back to one already seen.
+    const instants = [0.5, 0.6, 0.7, 0.8, 0.9].map((f) => eventIds[Math.floor(eventIds.length * f)]!);
+    const asOfNew: number[] = [];
+    for (const cut of instants) asOfNew.push((await timed(() => get(`${base}/api/runs?experiment=table&limit=100&asOf=${cut}`))).ms);
+    const asOfCached = await timed(() => get(`${base}/api/runs?experiment=table&limit=100&asOf=${instants[0]}`));
     const allMs = round(median(all), 1);
     const rawSearchMs = round(median(rawMs), 1);
     return {
@@ -152,7 +159,8 @@ async function runsPart(dir: string, eventIds: string[]) {
       allMB: mb(allBytes),
       rawSearchMs,
       ratioToRaw: round(allMs / rawSearchMs, 2),
-      asOfNewMs: round(asOfNew.ms, 1),
+      asOfNewMs: round(median(asOfNew), 1),
+      asOfNewSamplesMs: asOfNew.map((x) => round(x, 1)),
       asOfCachedMs: round(asOfCached.ms, 1),
       storeEvents: eventIds.length,
     };

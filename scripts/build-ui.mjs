@@ -1,5 +1,5 @@
 // Bundles the web UI (src/ui/web, Preact + uPlot) into dist/ui: app.js, app.css (every CSS file
-// main.tsx imports, uPlot's included), and index.html and other static files copied as they are.
+// main.tsx imports, uPlot's included), and index.html and any images beside it, copied as they are.
 // Runs at `npm run build`; users of the package get dist/ui and need no bundler.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
@@ -38,5 +38,5 @@ await build({
 });
 
 for (const name of readdirSync(web)) {
-  if (name.endsWith(".html") || name.endsWith(".css") || name.endsWith(".svg") || name.endsWith(".png")) copyFileSync(join(web, name), join(out, name));
+  if (/\.(html|svg|png|ico)$/.test(name)) copyFileSync(join(web, name), join(out, name));
 }

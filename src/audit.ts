@@ -2,7 +2,7 @@
 import { decodeTime } from "ulid";
 import { InvalidInput } from "./errors.js";
 import { isKnownEvent, type JournalEvent } from "./events.js";
-import { type JournalBackend, type Position, type Problem, type StoredEvent, type StreamName, START } from "./journal/index.js";
+import { type JournalStore, type Position, type Problem, type StoredEvent, type StreamName, START } from "./store/types.js";
 import { describe } from "./validate.js";
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
@@ -36,7 +36,7 @@ export function parseInstant(argument: string, value: unknown): { ts: string } |
 }
 
 /** Resolves an instant to a horizon; an event id is looked up so the cut falls exactly after that event. */
-export async function horizonOf(backend: JournalBackend, instant: { ts: string } | { eventId: string }): Promise<Horizon> {
+export async function horizonOf(backend: JournalStore, instant: { ts: string } | { eventId: string }): Promise<Horizon> {
   if ("ts" in instant) return instant;
   for (const stream of await backend.list()) {
     for await (const event of readStream(backend, stream, "skip")) {
@@ -52,7 +52,7 @@ export async function horizonOf(backend: JournalBackend, instant: { ts: string }
  * learns the position reached (where a follower goes on from).
  */
 export async function* readStream(
-  backend: JournalBackend,
+  backend: JournalStore,
   stream: StreamName,
   onCorrupt: "throw" | "skip",
   from: Position = START,
@@ -90,7 +90,7 @@ function matcher(filter: EventFilter, horizon: Horizon | undefined): (stream: St
  * `streams`), so a whole store reads as one history. `ends` learns where each stream was read to.
  */
 export async function* mergedEvents(
-  backend: JournalBackend,
+  backend: JournalStore,
   streams: readonly StreamName[],
   filter: EventFilter,
   onCorrupt: "throw" | "skip",
@@ -118,39 +118,28 @@ export async function* mergedEvents(
 }
 
 /**
- * After the history: events as they are appended, like `tail -f`. Every `everyMs` it reads each
- * stream on from where it stopped (only the new bytes), in each journal's order, until `signal`
- * aborts. `streamsNow` is asked again each time, so journals created meanwhile are followed too.
+ * After the history: events as they are appended, like `tail -f`. Each time the store says streams
+ * grew (`grown`, from JournalStore.watch), reads each wanted one on from where it stopped, in its
+ * journal's order, until `signal` aborts. A stream created meanwhile is followed from its start.
  */
 export async function* followEvents(
-  backend: JournalBackend,
-  streamsNow: () => Promise<StreamName[]>,
+  backend: JournalStore,
+  grown: (signal: AbortSignal | undefined) => Promise<Set<StreamName>>,
+  wanted: (stream: StreamName) => boolean,
   ends: Map<StreamName, Position>,
   filter: EventFilter,
   onCorrupt: "throw" | "skip",
   signal: AbortSignal | undefined,
-  everyMs = 200,
 ): AsyncGenerator<JournalEvent> {
   const keep = matcher(filter, undefined);
   while (!signal?.aborted) {
-    await pause(everyMs, signal);
+    const streams = await grown(signal);
     if (signal?.aborted) return;
-    for (const stream of await streamsNow()) {
+    for (const stream of await backend.list()) {
+      if (!streams.has(stream) || !wanted(stream)) continue;
       for await (const e of readStream(backend, stream, onCorrupt, ends.get(stream) ?? START, ends)) if (keep(stream, e)) yield e as JournalEvent;
     }
   }
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 export interface VerifyReport {
@@ -160,7 +149,7 @@ export interface VerifyReport {
 }
 
 /** Checks every line of every journal: checksum, JSON, sequence and chain, event type and version. */
-export async function verifyStore(backend: JournalBackend): Promise<VerifyReport> {
+export async function verifyStore(backend: JournalStore): Promise<VerifyReport> {
   const journals: VerifyReport["journals"] = [];
   for (const stream of await backend.list()) {
     const journal = backend.open(stream);

@@ -3,7 +3,6 @@
  * constructor that turns an event into a journal draft. Projections depend on this file only.
  */
 import { monotonicFactory } from "ulid";
-import type { EventDraft, StoredEvent } from "./journal/line.js";
 
 export const SCHEMA_VERSION = 1;
 
@@ -78,6 +77,34 @@ export const EVENT_TYPES = new Set<string>([
   "ModelVersionRegistered", "ModelTagsSet", "ModelTagsRemoved", "ModelAliasSet", "ModelAliasDeleted",
 ] satisfies EventType[]);
 
+/**
+ * The envelope of every stored event, in every backend: what the journal stamps (`seq`, `prev`,
+ * `crc`) around what the draft carried (`v`, `id`, `ts`, `type`, `data`). `prev` is the previous
+ * event's `crc` ("00000000" for the first), so a removed, duplicated or reordered event breaks the chain.
+ */
+export interface StoredEvent<T extends string = string, D = unknown> {
+  seq: number;
+  v: number;
+  id: string;
+  ts: string;
+  type: T;
+  data: D;
+  prev: string;
+  crc: string;
+}
+
+/**
+ * An event before a journal stamps it. `body` is its envelope fields and data already serialized
+ * (`"v":…,"id":…,"ts":…,"type":…,"data":…`, outside any lock); `id`, `ts` and `type` repeat
+ * three of them for backends that keep them in columns (event ids make retries idempotent).
+ */
+export interface EventDraft {
+  readonly body: string;
+  readonly id: string;
+  readonly ts: string;
+  readonly type: EventType;
+}
+
 /** An event as stored, typed by its `type`. */
 export type JournalEvent = { [T in EventType]: StoredEvent<T, EventMap[T]> }[EventType];
 
@@ -116,7 +143,9 @@ function isoAt(ms: number): string {
  */
 export function draft<T extends EventType>(type: T, data: EventMap[T], at: Date | number = Date.now()): EventDraft {
   const ms = typeof at === "number" ? at : at.getTime();
-  return { body: `"v":${SCHEMA_VERSION},"id":"${nextId(ms)}","ts":"${isoAt(ms)}","type":"${type}","data":${JSON.stringify(data)}` };
+  const id = nextId(ms);
+  const ts = isoAt(ms);
+  return { body: `"v":${SCHEMA_VERSION},"id":"${id}","ts":"${ts}","type":"${type}","data":${JSON.stringify(data)}`, id, ts, type };
 }
 
 export function encodeNumber(value: number): EncodedNumber {

@@ -1,14 +1,14 @@
 /**
  * Keeps one projection of one journal up to date: (position, state). Every read first catches up —
- * reads only the bytes appended since, in bounded chunks, folding each chunk in one batch.
+ * asks the journal for what came after its (opaque) position, in bounded chunks, folding each chunk
+ * in one batch.
  */
 import { fold, type Projection } from "../projections/fold.js";
 import { isKnownEvent, type JournalEvent, upcast } from "./events.js";
-import { type Journal, type Position, type Problem, START, type StoredEvent, type StreamName } from "./journal/index.js";
-import type { SnapshotStore } from "./store/snapshots.js";
+import { type Journal, type Position, type Problem, type SnapshotStore, START, type StoredEvent, type StreamName } from "./store/types.js";
 
-/** Folding this many journal bytes since the last snapshot makes a new one (at the end of that catch-up). */
-export const SNAPSHOT_AFTER_BYTES = 16 * 1024 * 1024;
+/** Folding this many events since the last snapshot makes a new one (at the end of that catch-up). */
+export const SNAPSHOT_AFTER_EVENTS = 100_000;
 
 export interface ProjectorOptions {
   onCorrupt: "throw" | "skip";
@@ -32,7 +32,7 @@ export class Projector<S> {
   private started = false;
   /** Whether current() has handed the state out: from then on folds must leave it unchanged. */
   private shared = false;
-  private snapshotOffset = 0;
+  private snapshotSeq = 0;
 
   constructor(
     readonly journal: Journal,
@@ -66,7 +66,7 @@ export class Projector<S> {
       this.snapshot = { state: fold(this.projection, this.snapshot.state, events.map(upcast), !this.shared), position: chunk.end };
       if (chunk.atEnd) break;
     }
-    if (this.snapshot.position.offset - this.snapshotOffset >= SNAPSHOT_AFTER_BYTES) await this.saveSnapshot();
+    if (this.snapshot.position.seq - this.snapshotSeq >= SNAPSHOT_AFTER_EVENTS) await this.saveSnapshot();
     return this.snapshot;
   }
 
@@ -82,7 +82,7 @@ export class Projector<S> {
     if (!found || !(await this.journal.holds(found.position))) return; // stale or foreign: never trusted
     this.snapshot = { state: use.codec.load(found.data), position: found.position };
     this.shared = false;
-    this.snapshotOffset = found.position.offset;
+    this.snapshotSeq = found.position.seq;
   }
 
   private async saveSnapshot(): Promise<void> {
@@ -90,7 +90,7 @@ export class Projector<S> {
     // After reading past damage (onCorrupt "skip") the state is not the journal's: don't keep it.
     if (!use || this.problems.length > 0) return;
     const { state, position } = this.snapshot;
-    this.snapshotOffset = position.offset;
+    this.snapshotSeq = position.seq;
     await use.store.save(use.stream, this.projection.name, use.codec.version, position, use.codec.save(state)).catch(() => {});
   }
 }

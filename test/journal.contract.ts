@@ -1,21 +1,31 @@
 /**
- * The contract every Journal backend must pass (DESIGN.md, "One seam for later"). A backend's spec
- * calls `describeJournalContract(name, makeJournal)`; `makeJournal` gives a fresh, empty stream.
+ * The contract every journal backend must pass (src/store/types.ts: Journal, JournalStore). A
+ * backend's spec calls `describeJournalContract(name, makeHarness, capabilities)`; `makeHarness`
+ * gives a fresh, empty store. Exported for every backend's spec: files, memory, PostgreSQL.
  *
- * What a backend provides besides the Journal itself:
- * - `reopen()`: a second, independent handle on the same stream (what another process would open:
- *   no state shared with the first handle's writer);
- * - `tear(bytes)`: leaves bytes at the end of the stream's storage as a crash mid-append would.
- *   A backend whose appends are atomic (a database) may make this a no-op; the spec still holds.
+ * What a backend provides besides its JournalStore:
+ * - `reopenStore()`: a second, independent JournalStore on the same storage (what another process
+ *   would open: no state shared with the first one's writers or caches);
+ * - `tear(bytes)`: leaves bytes at the end of stream STREAM's storage as a crash mid-append would.
+ *   Only a backend declaring `capabilities.tornTail` has torn tails; the others' tests skip them.
  */
 import { draft } from "../src/events.js";
-import { ConcurrencyConflict, isConflict, type Journal, type Position, START, type StoredEvent } from "../src/journal/index.js";
+import { type Capabilities, ConcurrencyConflict, isConflict, type Journal, type JournalStore, type Position, START, type StoredEvent, type StreamName } from "../src/store/types.js";
+
+/** The stream the single-journal tests use. */
+export const STREAM: StreamName = "experiments/1";
 
 export interface JournalHarness {
+  store: JournalStore;
+  reopenStore(): JournalStore;
+  tear?(bytes: Buffer): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** The harness's STREAM through its own store, and through an independent one. */
+interface Handles extends JournalHarness {
   journal: Journal;
   reopen(): Journal;
-  tear(bytes: Buffer): Promise<void>;
-  cleanup(): Promise<void>;
 }
 
 /** A recognisable draft: a ParamsLogged event whose data carries `tag`. */
@@ -57,11 +67,12 @@ export const TORN_TAILS: Array<[string, Buffer]> = [
   ["garbage without newline", Buffer.from("garbage \u00ff\u00fe{not json", "utf8")],
 ];
 
-export function describeJournalContract(name: string, makeJournal: () => Promise<JournalHarness>): void {
+export function describeJournalContract(name: string, makeHarness: () => Promise<JournalHarness>, capabilities: Capabilities): void {
   describe(`Journal contract: ${name}`, () => {
-    let h: JournalHarness;
+    let h: Handles;
     beforeEach(async () => {
-      h = await makeJournal();
+      const harness = await makeHarness();
+      h = { ...harness, journal: harness.store.open(STREAM), reopen: () => harness.reopenStore().open(STREAM) };
     });
     afterEach(async () => {
       await h.cleanup();
@@ -227,11 +238,14 @@ export function describeJournalContract(name: string, makeJournal: () => Promise
       expect(tags.filter((t) => t.startsWith("B"))).toEqual(Array.from({ length: 200 }, (_, i) => `B${i}`));
     });
 
-    describe.each(TORN_TAILS)("a torn tail (%s)", (_label, bytes) => {
+    describeStoreContract(() => h);
+
+    // Only a backend that can be left holding half a record has these tests at all.
+    if (capabilities.tornTail) describe.each(TORN_TAILS)("a torn tail (%s)", (_label, bytes) => {
       test("is ignored by read, and the next append through a new handle repairs it", async () => {
         await h.journal.append(["a", "b", "c"].map(tagged));
         const before = await readAll(h.journal);
-        await h.tear(bytes);
+        await h.tear!(bytes);
 
         const after = await readAll(h.journal);
         expect(after.events).toEqual(before.events);
@@ -253,7 +267,7 @@ export function describeJournalContract(name: string, makeJournal: () => Promise
 
       test("is repaired by the next append through the same handle that wrote before it", async () => {
         await h.journal.append(["a", "b"].map(tagged));
-        await h.tear(bytes);
+        await h.tear!(bytes);
         expect(tagsOf((await readAll(h.journal)).events)).toEqual(["a", "b"]);
         await h.journal.append([tagged("c"), tagged("d")]);
         const { events } = await readAll(h.reopen());
@@ -263,7 +277,7 @@ export function describeJournalContract(name: string, makeJournal: () => Promise
       });
 
       test("on an otherwise empty stream is ignored and repaired", async () => {
-        await h.tear(bytes);
+        await h.tear!(bytes);
         expect((await h.journal.read(START)).events).toEqual([]);
         await h.journal.append([tagged("only")], 0);
         const { events } = await readAll(h.reopen());
@@ -271,5 +285,98 @@ export function describeJournalContract(name: string, makeJournal: () => Promise
         expect(events[0]!.prev).toBe("00000000");
       });
     });
+  });
+}
+
+/** What a JournalStore adds to its journals: listing streams, and noticing growth. */
+function describeStoreContract(handles: () => Handles): void {
+  /** Waits until `done()` holds, checking every 10 ms, for up to 5 s (a notification may be late). */
+  async function eventually(done: () => boolean): Promise<void> {
+    for (let waited = 0; !done() && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  test("list(): only streams holding events, the catalogue first, experiments by numeric id, the registry last, seen by every handle", async () => {
+    const h = handles();
+    expect(await h.store.list()).toEqual([]);
+    h.store.open("experiments/7"); // opening writes nothing
+    expect(await h.store.list()).toEqual([]);
+    for (const stream of ["registry", "experiments/10", "experiments/2", "catalog", "experiments/7"] as const) await h.store.open(stream).append([tagged(stream)]);
+    const expected = ["catalog", "experiments/2", "experiments/7", "experiments/10", "registry"];
+    expect(await h.store.list()).toEqual(expected);
+    expect(await h.reopenStore().list()).toEqual(expected);
+  });
+
+  test("holds(): a position read from the stream holds; START holds; a position from another stream does not", async () => {
+    const h = handles();
+    await h.journal.append(["a", "b", "c"].map(tagged));
+    const other = h.store.open("experiments/2");
+    await other.append(["x", "y", "z"].map(tagged));
+    const end = (await h.journal.read(START)).end;
+    expect(end.seq).toBe(3);
+    expect(await h.journal.holds(end)).toBe(true);
+    expect(await h.reopen().holds(end)).toBe(true);
+    expect(await h.journal.holds(START)).toBe(true);
+    expect(await other.holds(end)).toBe(false);
+    const mid = (await h.journal.read(START, { maxBytes: 1 })).end;
+    expect(mid.seq).toBeLessThan(3);
+    expect(await h.journal.holds(mid)).toBe(true);
+  });
+
+  test("a position is plain data: cloned, it reads on exactly as the original", async () => {
+    const h = handles();
+    await h.journal.append(["a", "b"].map(tagged));
+    const end = structuredClone((await h.journal.read(START)).end);
+    await h.journal.append([tagged("c")]);
+    expect(tagsOf((await h.reopen().read(end)).events)).toEqual(["c"]);
+  });
+
+  test("watch(): told of appends by another handle, to a stream that existed and to a new one; not after it stops", async () => {
+    const h = handles();
+    await h.journal.append([tagged("before")]);
+    const heard: StreamName[] = [];
+    const stop = h.store.watch((stream) => heard.push(stream));
+    try {
+      await new Promise((r) => setTimeout(r, 50)); // a watch may take a moment to start
+      const writer = h.reopenStore();
+      await writer.open(STREAM).append([tagged("grown")]);
+      await eventually(() => heard.includes(STREAM));
+      expect(heard).toContain(STREAM);
+      await writer.open("experiments/9").append([tagged("new stream")]);
+      await eventually(() => heard.includes("experiments/9"));
+      expect(heard).toContain("experiments/9");
+      expect(heard.every((s) => s === STREAM || s === "experiments/9")).toBe(true);
+    } finally {
+      stop();
+    }
+    heard.length = 0;
+    await h.reopenStore().open(STREAM).append([tagged("unheard")]);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(heard).toEqual([]);
+  });
+
+  test("watch(): two listeners are each told; stopping one leaves the other", async () => {
+    const h = handles();
+    const a: StreamName[] = [];
+    const b: StreamName[] = [];
+    const stopA = h.store.watch((s) => a.push(s));
+    const stopB = h.store.watch((s) => b.push(s));
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      await h.journal.append([tagged("one")]);
+      await eventually(() => a.length > 0 && b.length > 0);
+      expect(a).toContain(STREAM);
+      expect(b).toContain(STREAM);
+      stopA();
+      a.length = 0;
+      b.length = 0;
+      await h.reopen().append([tagged("two")]);
+      await eventually(() => b.length > 0);
+      expect(b).toContain(STREAM);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(a).toEqual([]);
+    } finally {
+      stopA();
+      stopB();
+    }
   });
 }

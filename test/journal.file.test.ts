@@ -1,9 +1,11 @@
 /** The file backend: the journal contract, plus what only a file can show (bytes, damage, locks). */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import lockfile from "proper-lockfile";
 import { JournalCorrupted, LockTimeout, RuneLog } from "../src/index.js";
-import { DEFAULT_LOCK_OPTIONS, FileJournal, START, type Journal } from "../src/journal/index.js";
+import { DEFAULT_LOCK_OPTIONS, FileJournal, FileJournalBackend, START, type Journal } from "../src/journal/index.js";
+import { FILE_CAPABILITIES } from "../src/store/file/index.js";
+import { StorePaths } from "../src/store/paths.js";
 import { describeJournalContract, tagged, tagsOf } from "./journal.contract.js";
 import { removeDir, tempDir } from "./helpers/store.js";
 import { checkRawJournal } from "./workers/harness.js";
@@ -15,19 +17,29 @@ function openFile(file: string, lock = DEFAULT_LOCK_OPTIONS): FileJournal {
   return new FileJournal(file, "j.ndjson", { lock: { ...lock, staleMs: lock.staleMs + ++distinct }, fsync: false });
 }
 
-describeJournalContract("FileJournal", async () => {
-  const dir = tempDir("runelog-journal-");
-  const file = join(dir, "nested", "j.ndjson"); // the writer creates missing folders
-  return {
-    journal: openFile(file),
-    reopen: () => openFile(file),
-    tear: async (bytes) => {
-      mkdirSync(join(dir, "nested"), { recursive: true });
-      appendFileSync(file, bytes);
-    },
-    cleanup: async () => removeDir(dir),
-  };
-});
+describeJournalContract(
+  "files",
+  async () => {
+    const dir = tempDir("runelog-journal-");
+    const paths = new StorePaths(join(dir, "nested")); // the writer creates missing folders
+    const stores: FileJournalBackend[] = [];
+    const open = () => {
+      const store = new FileJournalBackend(paths, { lock: { ...DEFAULT_LOCK_OPTIONS, staleMs: DEFAULT_LOCK_OPTIONS.staleMs + ++distinct }, fsync: false });
+      stores.push(store);
+      return store;
+    };
+    return {
+      store: open(),
+      reopenStore: open,
+      tear: async (bytes) => {
+        mkdirSync(dirname(paths.experiment("1")), { recursive: true });
+        appendFileSync(paths.experiment("1"), bytes);
+      },
+      cleanup: async () => removeDir(dir),
+    };
+  },
+  FILE_CAPABILITIES,
+);
 
 describe("FileJournal on disk", () => {
   let dir: string;

@@ -114,6 +114,16 @@ describe("errors say what was expected, where, with a caret", () => {
     expect(column).toBeLessThanOrEqual([...filter].length + 1);
   });
 
+  test("too many conditions or levels are refused before anything recurses deeply", () => {
+    const many = Array.from({ length: 1001 }, (_, i) => `metrics.m${i} > 0`).join(" OR ");
+    expect(errorOf(() => parseFilter(many)).message).toMatch(/^filter: expected at most 1000 conditions at column \d+\n/);
+    expect(parseFilter(Array.from({ length: 1000 }, (_, i) => `metrics.m${i} > 0`).join(" OR "))).not.toBeNull();
+    expect(errorOf(() => parseFilter("(".repeat(5000) + "metrics.a > 1" + ")".repeat(5000))).message).toMatch(/^filter: expected at most 100 levels of NOT and parentheses at column 101\n/);
+    expect(errorOf(() => parseFilter("NOT ".repeat(200) + "metrics.a > 1")).message).toMatch(/levels of NOT/);
+    const deep = "(".repeat(99) + "metrics.a > 1" + ")".repeat(99);
+    expect(matches(deep, [plainRun({ metrics: { a: 2 } })])).toHaveLength(1);
+  });
+
   test(`there are at least 30 malformed filters (${MALFORMED.length})`, () => expect(MALFORMED.length).toBeGreaterThanOrEqual(30));
 
   test("any text at all either parses or throws InvalidInput, never another error", () => {

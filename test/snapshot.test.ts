@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { RuneLog } from "../src/index.js";
-import { SNAPSHOT_AFTER_BYTES } from "../src/projector.js";
+import { SNAPSHOT_AFTER_EVENTS } from "../src/projector.js";
 import { removeDir, tempDir } from "./helpers/store.js";
 
 const QUIET = { logCode: false, logGitMeta: false };
@@ -20,9 +20,8 @@ async function bigStore(dir: string, seed: number): Promise<string[]> {
     ids.push(run.runId);
     await run.logParams({ seed, r, note: "x".repeat(40) });
   }
-  const journal = join(dir, ".runelog", "experiments", "1.ndjson");
   const runs = await Promise.all(ids.map((id) => tracker.resumeRun(id)));
-  for (let step = 0; statSync(journal).size < SNAPSHOT_AFTER_BYTES * 1.2; step += 2000) {
+  for (let step = 0; step < SNAPSHOT_AFTER_EVENTS * 1.2; step += 2000) {
     const writes: Promise<void>[] = [];
     for (let i = step; i < step + 2000; i++) writes.push(runs[i % 3]!.logMetric("loss", seed + 1 / (i + 1), { step: i }));
     await Promise.all(writes);

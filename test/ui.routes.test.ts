@@ -125,3 +125,60 @@ test("a filter that does not parse is 400 with the caret message; a bad offset o
     expect(e.message).toContain(q.split("=")[0]);
   }
 });
+
+test("errors map to statuses by code: 400, 404, 409, 500 (JournalCorrupted's message), 503; anything else 500 without a stack", async () => {
+  const { errorResponse } = await import("../src/ui/server/http.js");
+  const errors = await import("../src/errors.js");
+  const cases: Array<[Error, number, string]> = [
+    [new errors.InvalidInput("x", "bad"), 400, "INVALID_INPUT"],
+    [new errors.ExperimentNotFound("e"), 404, "EXPERIMENT_NOT_FOUND"],
+    [new errors.RunNotFound("r"), 404, "RUN_NOT_FOUND"],
+    [new errors.ArtifactNotFound("a"), 404, "ARTIFACT_NOT_FOUND"],
+    [new errors.ModelNotFound("m"), 404, "MODEL_NOT_FOUND"],
+    [new errors.NoVersionsFound("m"), 404, "NO_VERSIONS_FOUND"],
+    [new errors.ModelVersionNotFound("m", "1"), 404, "MODEL_VERSION_NOT_FOUND"],
+    [new errors.ReadOnlyView("setModelAlias"), 409, "READ_ONLY"],
+    [new errors.JournalCorrupted("experiments/1.ndjson", 3, 120, "bad-checksum"), 500, "JOURNAL_CORRUPTED"],
+    [new errors.LockTimeout("registry.ndjson", 60000), 503, "LOCK_TIMEOUT"],
+    [Object.assign(new errors.RuneLogError("db down"), { code: "STORE_UNAVAILABLE" }), 503, "STORE_UNAVAILABLE"],
+    [new TypeError("boom"), 500, "INTERNAL"],
+  ];
+  for (const [err, status, code] of cases) {
+    const res = errorResponse(err);
+    const body = await res.json();
+    expect({ code, status: res.status, body: body.error.code }).toEqual({ code, status, body: code });
+    expect(body.error.message).toBe(err.message);
+    expect(JSON.stringify(body)).not.toContain("    at ");
+  }
+  expect((await errorResponse(new errors.JournalCorrupted("experiments/1.ndjson", 3, 120, "bad-checksum")).json()).error.message).toMatch(/experiments\/1\.ndjson line 3 \(byte offset 120\)/);
+});
+
+test("deleted runs and experiments are gone now and there again as of before the deletion", async () => {
+  const { a } = await seed();
+  const other = await store.tracker.startRun({ experimentName: "old", ...QUIET });
+  await other.end();
+  let before = "";
+  for await (const e of store.tracker.events()) before = e.id;
+  await store.tracker.deleteRun(a);
+  await store.tracker.deleteExperiment("old");
+  expect((await call(ui, `/api/runs/${a}`)).status).toBe(404);
+  expect((await getJson(ui, "/api/experiments")).map((e: { name: string }) => e.name)).toEqual(["Default", "mnist"]);
+  expect((await getJson(ui, `/api/runs/${a}?asOf=${before}`)).runId).toBe(a);
+  expect((await getJson(ui, `/api/experiments?asOf=${before}`)).map((e: { name: string }) => e.name)).toEqual(["Default", "mnist", "old"]);
+  expect((await getJson(ui, `/api/runs?asOf=${before}`)).total).toBe(3);
+  expect(ui.views.cached).toBe(1); // one instant, one view, however many requests
+});
+
+test("asOf views: one per instant (an ISO time and the same epoch ms share it), least recently used out first", async () => {
+  const { Views } = await import("../src/ui/server/views.js");
+  const views = new Views(store.tracker, 2);
+  const t1 = "2026-01-01T00:00:00.000Z";
+  const a = views.at(t1);
+  expect(views.at(String(Date.parse(t1)))).toBe(a);
+  const b = views.at("2026-01-02T00:00:00Z");
+  expect(views.at(t1)).toBe(a); // a is now the most recent
+  views.at("01ARZ3NDEKTSV4RRFFQ69G5FAV");
+  expect(views.cached).toBe(2);
+  expect(views.at(t1)).toBe(a);
+  expect(views.at("2026-01-02T00:00:00.000Z")).not.toBe(b); // b was evicted
+});

@@ -91,32 +91,69 @@ test("without Last-Event-ID: only events appended after connecting, as id / even
   await stream.close();
 });
 
-test("Last-Event-ID: what was missed while away, then live events; no gap, no duplicate, also while a writer keeps appending", async () => {
-  const writer = new RuneLog(store.dir);
-  const run = await writer.startRun({ experimentName: "live", ...QUIET });
-  const first = await connect();
-  await run.logMetric("m", 0, { step: 0 });
-  await first.waitFor((ms) => ms.some((m) => m.id));
-  const seen = first.events().map((e) => e.id);
-  await first.close();
+for (const path of ["recently sent events (a reconnect)", "the journals (another server)"] as const) {
+  test(`Last-Event-ID, resumed from ${path}: what was missed, then live events; no gap, no duplicate, while a writer keeps appending`, async () => {
+    const writer = new RuneLog(store.dir);
+    const run = await writer.startRun({ experimentName: "live", ...QUIET });
+    const first = await connect();
+    await run.logMetric("m", 0, { step: 0 });
+    await first.waitFor((ms) => ms.some((m) => m.id));
+    const seen = first.events().map((e) => e.id);
+    await first.close();
+    if (path === "the journals (another server)") {
+      ui.close();
+      ui = uiApp(store.reopen()); // its follower never sent that event
+    }
 
-  let step = 1;
-  let writing = true;
-  const appending = (async () => {
-    while (writing) await run.logMetric("m", step, { step: step++ });
-  })();
-  while (step < 20) await new Promise((r) => setTimeout(r, 5)); // missed while away
-  const second = await connect({ "last-event-id": seen[seen.length - 1]! });
-  while (step < 60) await new Promise((r) => setTimeout(r, 5)); // appended during and after the replay
-  writing = false;
-  await appending;
-  await run.end();
-  await second.waitFor((ms) => ms.some((m) => m.event === "RunEnded"));
-  const ids = [...seen, ...second.events().map((e) => e.id)];
-  expect(new Set(ids).size).toBe(ids.length);
-  const expected = (await stored()).map((e) => e.id);
-  expect(ids).toEqual(expected.slice(expected.indexOf(seen[0]!)));
-  await second.close();
+    let step = 1;
+    let writing = true;
+    const appending = (async () => {
+      while (writing) await run.logMetric("m", step, { step: step++ });
+    })();
+    while (step < 20) await new Promise((r) => setTimeout(r, 5)); // missed while away
+    const second = await connect({ "last-event-id": seen[seen.length - 1]! });
+    while (step < 60) await new Promise((r) => setTimeout(r, 5)); // appended during and after the replay
+    writing = false;
+    await appending;
+    await run.end();
+    await second.waitFor((ms) => ms.some((m) => m.event === "RunEnded"));
+    const ids = [...seen, ...second.events().map((e) => e.id)];
+    expect(new Set(ids).size).toBe(ids.length);
+    const expected = (await stored()).map((e) => e.id);
+    expect(ids).toEqual(expected.slice(expected.indexOf(seen[0]!)));
+    await second.close();
+  });
+}
+
+test("an id older than the recent events kept falls back to the journals, still exact", async () => {
+  const { StreamHub } = await import("../src/ui/server/stream.js");
+  const hub = new StreamHub(store.tracker, 3);
+  try {
+    const run = await store.tracker.startRun({ experimentName: "ring", ...QUIET });
+    const abort = new AbortController();
+    const body = await hub.open(undefined, abort.signal);
+    const reader = body.getReader();
+    for (let i = 0; i < 12; i++) await run.logMetric("m", i, { step: i });
+    const text = async (stream: ReadableStream<Uint8Array>, count: number) => {
+      const r = stream.getReader();
+      let all = "";
+      while ((all.match(/^id: /gm) ?? []).length < count) all += new TextDecoder().decode((await r.read()).value);
+      await r.cancel();
+      return [...all.matchAll(/^id: (.+)$/gm)].map((m) => m[1]!);
+    };
+    let live = "";
+    while ((live.match(/^id: /gm) ?? []).length < 12) live += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    const sent = [...live.matchAll(/^id: (.+)$/gm)].map((m) => m[1]!);
+    const reads = jest.spyOn(store.tracker, "events");
+    expect(await text(await hub.open(sent[10], new AbortController().signal), 1)).toEqual([sent[11]]);
+    expect(reads).not.toHaveBeenCalled(); // from the events kept
+    expect(await text(await hub.open(sent[1], new AbortController().signal), 10)).toEqual(sent.slice(2));
+    expect(reads).toHaveBeenCalledTimes(1); // from the journals
+    reads.mockRestore();
+  } finally {
+    hub.close();
+  }
 });
 
 test("the browser's retry sends Last-Event-ID as a header; a page may pass ?lastEventId= itself", async () => {
@@ -160,4 +197,32 @@ test("bad requests: ?asOf= (a stream has no past) and a Last-Event-ID that is no
   const err = await errorOf(await call(ui, "/api/stream", { headers: { "last-event-id": "../../x" } }));
   expect(err).toMatchObject({ status: 400, code: "INVALID_INPUT" });
   expect(err.message).toContain("Last-Event-ID");
+});
+
+test("over a real socket: a client that goes away is unsubscribed; close() ends the others and the server", async () => {
+  const { startUiServer } = await import("../src/ui/server/serve.js");
+  const server = await startUiServer({ tracker: store.tracker, port: 0, token: "tok" });
+  const open = async () => {
+    const abort = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/stream`, { headers: { authorization: "Bearer tok" }, signal: abort.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    return { abort, reader };
+  };
+  try {
+    const a = await open();
+    const b = await open();
+    expect(server.streams).toBe(2);
+    a.abort.abort();
+    while (server.streams !== 1) await new Promise((r) => setTimeout(r, 20));
+    await server.close();
+    expect(server.streams).toBe(0);
+    // the stream ends (cleanly, or cut with the connection): it does not hang
+    const drain = async (): Promise<string> => {
+      for (;;) if ((await b.reader.read()).done) return "done";
+    };
+    expect(["done", "cut"]).toContain(await drain().catch(() => "cut"));
+  } finally {
+    await server.close().catch(() => {});
+  }
 });

@@ -1,26 +1,15 @@
 /**
- * searchRuns and loadResults' filter/orderBy: parse and compile once, then run the one predicate over
- * the projections' run states in memory (nothing is copied until a run is in the answer).
+ * searchRuns and loadResults' filter/orderBy: parse once, compile to one predicate per experiment, and
+ * run it over that experiment's runs as columns (run-table.ts); nothing is copied until a run is in the answer.
  */
 import type { ColumnTable } from "arquero";
-import { BASE_COLUMNS, resultColumns, resultsTable, type ExperimentRecord, type ExperimentRunsState, type RunState } from "../../projections/index.js";
+import { BASE_COLUMNS, liveExperiments, resultColumns, resultsTable, type ExperimentRecord, type RunState } from "../../projections/index.js";
 import { InvalidInput } from "../errors.js";
 import type { RunStatus } from "../events.js";
-import { compileFilter, orderRuns, parseFilter, parseOrderBy, type OrderKey, type Predicate, type RunAccessors } from "../query/index.js";
-import type { Run } from "../tracker.js";
+import { compileFilter, type Expr, orderRuns, parseFilter, parseOrderBy, type OrderKey } from "../query/index.js";
 import * as validate from "../validate.js";
-
-/** What a search needs from the tracker: the live experiments, their run states, and how a run is shown. */
-export interface SearchSource {
-  liveExperiments(): Promise<ExperimentRecord[]>;
-  /** A live experiment by name or id; throws ExperimentNotFound. */
-  experiment(nameOrId: string): Promise<ExperimentRecord>;
-  runs(experimentId: string): Promise<ExperimentRunsState>;
-  /** The status a reader sees (a RUNNING run whose process died is KILLED). */
-  status(run: RunState): RunStatus;
-  /** getRun's answer for this run: a copy the caller may keep. */
-  view(run: RunState): Run;
-}
+import type { Context } from "./context.js";
+import { RunTable, singleTableAccessors, tableAccessors } from "./run-table.js";
 
 export interface SearchRunsOptions {
   /** Experiment names or ids; default: every live experiment. */
@@ -33,10 +22,21 @@ export interface SearchRunsOptions {
   maxResults?: number;
 }
 
-/** A run as searchRuns returns it: getRun's shape plus its parent run. */
-export interface SearchedRun extends Run {
+/** A run as searchRuns returns it: getRun's shape (the tracker's `Run`) plus its parent run. */
+export interface SearchedRun {
+  runId: string;
+  experimentId: string;
+  status: RunStatus;
+  startTime: string;
+  endTime: string | null;
+  params: Record<string, unknown>;
+  /** Latest value of each metric. */
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
   parentRunId: string | null;
 }
+
+type RunView = Omit<SearchedRun, "parentRunId">;
 
 export interface LoadResultsOptions {
   filter?: string;
@@ -50,51 +50,56 @@ const SEARCH_OPTIONS = ["experiments", "filter", "orderBy", "maxResults"];
 const RESULTS_OPTIONS = ["filter", "orderBy", "sortBy", "ascending"];
 
 interface Query {
-  predicate: Predicate<RunState>;
+  filter: Expr | null;
   orderBy: OrderKey[] | null;
 }
 
-export async function searchRuns(source: SearchSource, options?: SearchRunsOptions): Promise<SearchedRun[]> {
+/** searchRuns and loadResults, over the experiments' projections (Context). */
+export class SearchApi {
+  constructor(private readonly ctx: Context) {}
+
+  runs(options?: SearchRunsOptions): Promise<SearchedRun[]> {
+    return searchRuns(this.ctx, options);
+  }
+
+  results(experimentNameOrId: string, options?: LoadResultsOptions): Promise<ColumnTable> {
+    return loadResults(this.ctx, experimentNameOrId, options);
+  }
+}
+
+async function searchRuns(source: Context, options?: SearchRunsOptions): Promise<SearchedRun[]> {
   const o = checkedOptions(options, SEARCH_OPTIONS, "searchRuns");
-  const query = compileQuery(source, o.filter, o.orderBy);
+  const query = parseQuery(o.filter, o.orderBy);
   const maxResults = o.maxResults === undefined ? Infinity : validate.integerIn("maxResults", o.maxResults, 0, Number.MAX_SAFE_INTEGER);
   let experiments: ExperimentRecord[];
-  if (o.experiments === undefined) experiments = await source.liveExperiments();
+  if (o.experiments === undefined) experiments = liveExperiments(await source.catalogState());
   else {
     if (!Array.isArray(o.experiments)) throw new InvalidInput("experiments", `must be an array of experiment names or ids, got ${validate.describe(o.experiments)}`);
     if (o.experiments.length === 0) throw new InvalidInput("experiments", "must name at least one experiment (leave it out to search every experiment)");
     o.experiments.forEach((e, i) => validate.identifier(`experiments[${i}]`, e));
     const found = new Map<string, ExperimentRecord>();
     for (const nameOrId of o.experiments as string[]) {
-      const exp = await source.experiment(nameOrId);
+      const exp = await source.requireExperiment(nameOrId, "either");
       found.set(exp.experimentId, exp);
     }
     experiments = [...found.values()];
   }
-  const matched: RunState[] = [];
-  for (const exp of experiments) {
-    const { runs } = await source.runs(exp.experimentId);
-    for (const runId in runs) {
-      const run = runs[runId]!;
-      if (query.predicate(run)) matched.push(run);
-    }
-  }
-  const ordered = orderRuns(matched, query.orderBy ?? [], stateAccessors(source));
+  const tables: RunTable[] = [];
+  for (const exp of experiments) tables.push(RunTable.of(await source.runsOf(exp.experimentId)));
+  const ordered = select(tables, query, source, true);
   const answer = maxResults < ordered.length ? ordered.slice(0, maxResults) : ordered;
-  return answer.map((run) => ({ ...source.view(run), parentRunId: run.parentRunId }));
+  return answer.map((run) => searchedRun(run, source));
 }
 
 /** loadResults: one row per run of one experiment, filtered and ordered as searchRuns would, as an Arquero table. */
-export async function loadResults(source: SearchSource, experimentNameOrId: string, options?: LoadResultsOptions): Promise<ColumnTable> {
+async function loadResults(source: Context, experimentNameOrId: string, options?: LoadResultsOptions): Promise<ColumnTable> {
   validate.identifier("experimentNameOrId", experimentNameOrId);
   const o = checkedOptions(options, RESULTS_OPTIONS, "loadResults");
   const ascending = o.ascending === undefined ? true : validate.boolean("ascending", o.ascending);
   const sortKey = o.sortBy === undefined ? undefined : validate.key("sortBy", o.sortBy);
-  const query = compileQuery(source, o.filter, o.orderBy);
-  const exp = await source.experiment(experimentNameOrId);
-  let states = Object.values((await source.runs(exp.experimentId)).runs).filter(query.predicate);
-  if (query.orderBy) states = orderRuns(states, query.orderBy, stateAccessors(source));
-  const rows = states.map((r) => source.view(r));
+  const query = parseQuery(o.filter, o.orderBy);
+  const exp = await source.requireExperiment(experimentNameOrId, "either");
+  const rows = select([RunTable.of(await source.runsOf(exp.experimentId))], query, source, query.orderBy !== null).map((r) => source.runView(r));
   if (query.orderBy || sortKey === undefined) return resultsTable(rows);
   if (!resultColumns(rows).includes(sortKey)) {
     throw new InvalidInput("sortBy", `${JSON.stringify(sortKey)} is not a column; columns are ${[...BASE_COLUMNS].join(", ")} and params.*, metrics.*, tags.* of logged keys`);
@@ -102,8 +107,42 @@ export async function loadResults(source: SearchSource, experimentNameOrId: stri
   return resultsTable(rows, { column: sortKey, ascending });
 }
 
+/** Plain-object copies of a run state's records, made once per state (a state never changes; the next event makes a new one). */
+interface Records {
+  params: Record<string, unknown>;
+  /** Whether some param is an object or array (then each answer needs its own deep copy). */
+  nested: boolean;
+  metrics: Record<string, number>;
+  tags: Record<string, string>;
+}
+const records = new WeakMap<RunState, Records>();
+
+/**
+ * getRun's view of a run, plus parentRunId. Copying plain objects of one shape is several times
+ * faster than reading the states' prototype-less records, and a search may return many runs.
+ */
+function searchedRun(run: RunState, source: Context): SearchedRun {
+  let r = records.get(run);
+  if (!r) {
+    const view = source.runView(run);
+    r = { params: view.params, nested: Object.values(view.params).some((v) => typeof v === "object" && v !== null), metrics: view.metrics, tags: view.tags };
+    records.set(run, r);
+  }
+  return {
+    runId: run.runId,
+    experimentId: run.experimentId,
+    status: source.status(run),
+    startTime: run.startTime,
+    endTime: run.endTime,
+    params: r.nested ? structuredClone(r.params) : { ...r.params },
+    metrics: { ...r.metrics },
+    tags: { ...r.tags },
+    parentRunId: run.parentRunId,
+  };
+}
+
 /** The params, metrics and tags keys the given runs have, each list sorted (for a UI's column picker or completion). */
-export function runKeys(runs: readonly Run[]): { params: string[]; metrics: string[]; tags: string[] } {
+export function runKeys(runs: ReadonlyArray<Pick<RunView, "params" | "metrics" | "tags">>): { params: string[]; metrics: string[]; tags: string[] } {
   const params = new Set<string>();
   const metrics = new Set<string>();
   const tags = new Set<string>();
@@ -121,7 +160,7 @@ function checkedOptions(options: unknown, allowed: string[], call: string): Reco
   return o;
 }
 
-function compileQuery(source: SearchSource, filter: unknown, orderBy: unknown): Query {
+function parseQuery(filter: unknown, orderBy: unknown): Query {
   if (filter !== undefined && typeof filter !== "string") throw new InvalidInput("filter", `must be a string, got ${validate.describe(filter)}`);
   let keys: OrderKey[] | null = null;
   if (orderBy !== undefined) {
@@ -129,34 +168,27 @@ function compileQuery(source: SearchSource, filter: unknown, orderBy: unknown): 
     if (!Array.isArray(list) || list.some((e) => typeof e !== "string")) throw new InvalidInput("orderBy", `must be a string or an array of strings, got ${validate.describe(orderBy)}`);
     keys = (list as string[]).map(parseOrderBy);
   }
-  const predicate = compileFilter(filter === undefined ? null : parseFilter(filter), stateAccessors(source));
-  return { predicate, orderBy: keys };
+  return { filter: filter === undefined ? null : parseFilter(filter), orderBy: keys };
 }
 
-/** Reads a run state directly: no view is built for a run the filter does not keep. */
-function stateAccessors(source: SearchSource): RunAccessors<RunState> {
-  return {
-    metric: (key) => (r) => r.metricLog.latest(key, r.metricCount),
-    param: (key) => own(key, (r) => r.params),
-    tag: (key) => own(key, (r) => r.tags),
-    attribute: (name) => {
-      switch (name) {
-        case "runId": return (r) => r.runId;
-        case "experimentId": return (r) => r.experimentId;
-        case "parentRunId": return (r) => r.parentRunId;
-        case "status": return (r) => source.status(r);
-        case "startTime": return (r) => Date.parse(r.startTime);
-        case "endTime": return (r) => (r.endTime === null ? null : Date.parse(r.endTime));
+/**
+ * The runs of these tables that match, ordered when `sort` (by orderBy, then startTime, then runId),
+ * else in table order. The filter is compiled once per table and run over row numbers.
+ */
+function select(tables: readonly RunTable[], query: Query, source: Context, sort: boolean): RunState[] {
+  const status = (run: RunState) => source.status(run);
+  const tableOf: number[] = [];
+  const rowOf: number[] = [];
+  tables.forEach((table, t) => {
+    const keep = compileFilter(query.filter, singleTableAccessors(table, status));
+    for (let i = 0, n = table.runs.length; i < n; i++) {
+      if (keep(i)) {
+        tableOf.push(t);
+        rowOf.push(i);
       }
-    },
-  };
-}
-
-/** A record's own value for `key` (a key like "constructor" must never read Object.prototype's). */
-function own<R, V>(key: string, record: (r: R) => Record<string, V>): (r: R) => V | undefined {
-  if (!(key in Object.prototype)) return (r) => record(r)[key];
-  return (r) => {
-    const rec = record(r);
-    return Object.hasOwn(rec, key) ? rec[key] : undefined;
-  };
+    }
+  });
+  const hits = Array.from({ length: rowOf.length }, (_, k) => k);
+  const ordered = sort ? orderRuns(hits, query.orderBy ?? [], tableAccessors(tables, tableOf, rowOf, status)) : hits;
+  return ordered.map((k) => tables[tableOf[k]!]!.runs[rowOf[k]!]!);
 }

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
 import { RuneLog } from "../index.js";
+import { experimentStream, storeOf } from "../tracker.js";
 import { toJson } from "./format.js";
 
 /** An error the CLI reports as one line (`runelog: <message>`) with exit code 1. */
@@ -26,15 +27,22 @@ export function globals(cmd: Command): GlobalOptions {
 }
 
 /**
- * A tracker on the store under --path. Reading commands refuse a folder without a store, rather
- * than creating one there (a mistyped --path should not leave a `.runelog/` behind).
+ * A tracker on the store under --path. Reading commands refuse a path without a store, rather
+ * than creating one there (a mistyped --path should not leave a store behind).
  */
-export function openTracker(cmd: Command, options: { create?: boolean } = {}): RuneLog {
+export async function openTracker(cmd: Command, options: { create?: boolean } = {}): Promise<RuneLog> {
   const { path } = globals(cmd);
-  if (!options.create && !existsSync(join(path, ".runelog"))) {
-    throw new CliError(`no runelog store in ${resolve(path)} (no .runelog/ folder there); pass --path DIR or set RUNELOG_PATH`);
+  const tracker = new RuneLog(path);
+  const store = storeOf(tracker);
+  if (!options.create && !(await store.exists())) {
+    throw new CliError(`no runelog store in ${resolve(path)} (nothing at ${store.location}); pass --path DIR or set RUNELOG_PATH`);
   }
-  return new RuneLog(path);
+  return tracker;
+}
+
+/** How people are shown where an experiment's events live (a journal file, a database stream). */
+export function journalOf(tracker: RuneLog, experimentId: string): string {
+  return storeOf(tracker).journals.open(experimentStream(experimentId)).name;
 }
 
 /** Prints a value as JSON (for --json) on stdout. */

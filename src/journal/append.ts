@@ -6,6 +6,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { ConcurrencyConflict } from "../store/types.js";
 import { encodeInto, type EventDraft, maxLineBytes } from "./line.js";
 import { type LockOptions, withLock } from "./lock.js";
 import { readTail } from "./read.js";
@@ -17,12 +18,7 @@ export interface WriterOptions {
   displayName: string;
 }
 
-/** An append made with `expectedSeq` found the journal had moved on; read again and decide anew. */
-export class ConcurrencyConflict extends Error {
-  constructor(readonly expectedSeq: number, readonly actualSeq: number) {
-    super(`expected the journal at sequence ${expectedSeq}, found ${actualSeq}`);
-  }
-}
+export { ConcurrencyConflict } from "../store/types.js";
 
 /**
  * Queued drafts that settle together. Unconditional appends made one after another share one

@@ -1,52 +1,34 @@
 /**
- * The one seam between runelog and where its events live. A backend opens named streams; a stream
- * appends batches (optionally only if it is still at an expected sequence) and reads from a position.
- * Only the file backend exists; test/journal.contract.ts is the spec any other backend must pass.
+ * The file backend's journals: one NDJSON file per stream under `.runelog/`, appended with group
+ * commit under a lock (append.ts), read from byte positions (read.ts). The interfaces it implements
+ * are in src/store/types.ts; test/journal.contract.ts is the spec every backend passes.
  */
+import { type FSWatcher, watch as watchFolder } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import type { StorePaths } from "../store/paths.js";
+import type { GrowthListener, Journal, JournalStore, Position, ReadChunk, ReadOptions, StreamName } from "../store/types.js";
 import type { LockOptions } from "./lock.js";
-import { ConcurrencyConflict, writerFor } from "./append.js";
+import { writerFor } from "./append.js";
 import type { EventDraft } from "./line.js";
-import { lineEndsAt, type Position, type ReadChunk, type ReadOptions, readJournalFile } from "./read.js";
+import { lineEndsAt, readJournalFile } from "./read.js";
 
-export { ConcurrencyConflict } from "./append.js";
+export { ConcurrencyConflict, isConflict, START, type Journal, type JournalStore, type Position, type Problem, type ReadChunk, type ReadOptions, type StreamName } from "../store/types.js";
 export { type EventDraft, type LineProblemKind, type StoredEvent, GENESIS_HASH } from "./line.js";
-export { type Position, type Problem, type ReadChunk, type ReadOptions, START } from "./read.js";
 export { type LockOptions, DEFAULT_LOCK_OPTIONS } from "./lock.js";
-
-export interface Journal {
-  /** How errors and reports name this stream (a path relative to the store). */
-  readonly name: string;
-  /**
-   * Appends the drafts as consecutive events; resolves once they are in the journal. With `expectedSeq`, appends only if the stream's last
-   * sequence number is still that, else rejects with ConcurrencyConflict and writes nothing.
-   */
-  append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<void>;
-  /** Reads complete, checked events after `from`. */
-  read(from: Position, options?: ReadOptions): Promise<ReadChunk>;
-  /** Whether the stream's event ending at `position` is the one recorded there (same seq and hash). */
-  holds(position: Position): Promise<boolean>;
-}
 
 export interface FileJournalOptions {
   lock: LockOptions;
   fsync: boolean;
 }
 
-/** Stream names: the catalogue, the registry, and one per experiment. */
-export type StreamName = "catalog" | "registry" | `experiments/${string}`;
+/** How often a watch re-checks journal sizes, for changes fs.watch missed (it can, e.g. on NFS). */
+const POLL_MS = 250;
 
-/** Where journals live. A second backend (a database) implements this and passes the same contract spec. */
-export interface JournalBackend {
-  open(stream: StreamName): Journal;
-  /** Every stream that holds events, catalogue first, then experiments by id, then the registry. */
-  list(): Promise<StreamName[]>;
-}
-
-export class FileJournalBackend implements JournalBackend {
+export class FileJournalBackend implements JournalStore {
   private readonly open_ = new Map<StreamName, Journal>();
+  private readonly listeners = new Set<GrowthListener>();
+  private stopWatching: (() => void) | null = null;
 
   constructor(private readonly paths: StorePaths, private readonly options: FileJournalOptions) {}
 
@@ -60,7 +42,7 @@ export class FileJournalBackend implements JournalBackend {
   }
 
   async list(): Promise<StreamName[]> {
-    const ids = (await readdir(dirname(this.paths.experiment("0"))).catch(() => [] as string[]))
+    const ids = (await readdir(this.experimentsDir()).catch(() => [] as string[]))
       .map((f) => /^(\d+)\.ndjson$/.exec(f)?.[1])
       .filter((id): id is string => id !== undefined)
       .sort((a, b) => Number(a) - Number(b));
@@ -69,6 +51,82 @@ export class FileJournalBackend implements JournalBackend {
     for (const id of ids) streams.push(`experiments/${id}`);
     if (await exists(this.paths.registry)) streams.push("registry");
     return streams;
+  }
+
+  watch(listener: GrowthListener): () => void {
+    this.listeners.add(listener);
+    this.stopWatching ??= this.startWatching();
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0 && this.stopWatching) {
+        this.stopWatching();
+        this.stopWatching = null;
+      }
+    };
+  }
+
+  /** fs.watch on the store's folders, and a poll of journal sizes behind it. */
+  private startWatching(): () => void {
+    const sizes = new Map<StreamName, number>();
+    const tell = (stream: StreamName) => {
+      for (const listener of [...this.listeners]) listener(stream);
+    };
+    const watchers = new Map<string, FSWatcher>();
+    const watchDir = (dir: string) => {
+      if (watchers.has(dir)) return;
+      try {
+        const w = watchFolder(dir, { persistent: false }, (_event, file) => {
+          const stream = file ? this.streamOf(dir, file.toString()) : null;
+          if (stream) tell(stream);
+        });
+        w.on("error", () => {
+          w.close();
+          watchers.delete(dir);
+        });
+        watchers.set(dir, w);
+      } catch {
+        // not there yet: the poll below tries again
+      }
+    };
+    let busy = false;
+    const poll = async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        watchDir(this.paths.root);
+        watchDir(this.experimentsDir());
+        for (const stream of await this.list()) {
+          const size = (await stat(this.fileOf(stream)).catch(() => null))?.size ?? 0;
+          const before = sizes.get(stream);
+          sizes.set(stream, size);
+          if (before !== undefined && before !== size) tell(stream);
+          else if (before === undefined && started) tell(stream); // a journal created since the watch began
+        }
+      } finally {
+        busy = false;
+      }
+    };
+    let started = false;
+    void poll().then(() => (started = true));
+    const timer = setInterval(() => void poll(), POLL_MS);
+    return () => {
+      clearInterval(timer);
+      for (const w of watchers.values()) w.close();
+    };
+  }
+
+  private experimentsDir(): string {
+    return dirname(this.paths.experiment("0"));
+  }
+
+  private streamOf(dir: string, file: string): StreamName | null {
+    if (dir === this.experimentsDir()) {
+      const id = /^(\d+)\.ndjson$/.exec(file)?.[1];
+      return id === undefined ? null : `experiments/${id}`;
+    }
+    if (file === basename(this.paths.catalog)) return "catalog";
+    if (file === basename(this.paths.registry)) return "registry";
+    return null;
   }
 
   private fileOf(stream: StreamName): string {
@@ -100,6 +158,5 @@ export class FileJournal implements Journal {
   }
 }
 
-export function isConflict(err: unknown): err is ConcurrencyConflict {
-  return err instanceof ConcurrencyConflict;
-}
+/** The name this interface had before src/store/types.ts. */
+export type JournalBackend = JournalStore;

@@ -9,29 +9,15 @@
  * check is one native call over the line's bytes and needs no re-serialization.
  */
 import { crc32 } from "node:zlib";
+import type { EventDraft, StoredEvent } from "../events.js";
+import type { ProblemKind } from "../store/types.js";
+
+export type { EventDraft, StoredEvent } from "../events.js";
 
 export const GENESIS_HASH = "00000000";
 const CRC_PREFIX = ',"crc":"';
 /** `,"crc":"` + 8 hex digits + `"}` */
 export const CRC_SUFFIX_BYTES = CRC_PREFIX.length + 8 + 2;
-
-/** What the journal stores of every event; `data` is the event's own payload. */
-export interface StoredEvent<T extends string = string, D = unknown> {
-  seq: number;
-  v: number;
-  id: string;
-  ts: string;
-  type: T;
-  data: D;
-  prev: string;
-  crc: string;
-}
-
-/** An event before the journal stamps it: its envelope fields and data, already serialized. */
-export interface EventDraft {
-  /** `"v":…,"id":…,"ts":…,"type":…,"data":…` — the middle of the line, serialized outside the lock. */
-  readonly body: string;
-}
 
 const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
@@ -41,7 +27,7 @@ export function hex8(n: number): string {
 }
 
 /** The most bytes a draft's line can take (UTF-8 is at most 3 bytes per UTF-16 unit). */
-export function maxLineBytes(draft: EventDraft): number {
+export function maxLineBytes(draft: Pick<EventDraft, "body">): number {
   return draft.body.length * 3 + 80;
 }
 
@@ -50,7 +36,7 @@ export function maxLineBytes(draft: EventDraft): number {
  * `at` (which must have maxLineBytes(draft) free), newline included. The crc is taken over the
  * bytes just written, so each line is UTF-8-encoded once.
  */
-export function encodeInto(target: Buffer, at: number, draft: EventDraft, seq: number, prev: string): { end: number; crc: string } {
+export function encodeInto(target: Buffer, at: number, draft: Pick<EventDraft, "body">, seq: number, prev: string): { end: number; crc: string } {
   const headEnd = at + target.write(`{"seq":${seq},${draft.body},"prev":"${prev}"`, at, "utf8");
   const crc = hex8(crc32(target.subarray(at, headEnd)));
   // `,"crc":"` + crc + `"}\n`, byte by byte: cheaper than encoding one more string per line.
@@ -64,13 +50,13 @@ export function encodeInto(target: Buffer, at: number, draft: EventDraft, seq: n
 }
 
 /** The full line (with its newline) as a string. */
-export function encodeLine(draft: EventDraft, seq: number, prev: string): { line: string; crc: string } {
+export function encodeLine(draft: Pick<EventDraft, "body">, seq: number, prev: string): { line: string; crc: string } {
   const buf = Buffer.allocUnsafe(maxLineBytes(draft));
   const { end, crc } = encodeInto(buf, 0, draft, seq, prev);
   return { line: buf.toString("utf8", 0, end), crc };
 }
 
-export type LineProblemKind = "torn-tail" | "bad-checksum" | "bad-json" | "broken-chain" | "unknown-event";
+export type LineProblemKind = ProblemKind;
 
 /**
  * Checks one line's bytes (without its newline). Returns the parsed event, or the kind of damage.

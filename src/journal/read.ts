@@ -5,50 +5,36 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { JournalCorrupted } from "../errors.js";
+import type { Position, Problem, ReadChunk, ReadOptions } from "../store/types.js";
 import { decodeLine, GENESIS_HASH, type LineProblemKind, type StoredEvent } from "./line.js";
 
-/** Where a reader stands in a journal: after `line` lines and `offset` bytes, the last good event being `seq`/`hash`. */
-export interface Position {
+/** A position in a journal file: after `line` lines and `offset` bytes, the last good event being `seq`/`hash`. Only this backend looks inside. */
+export interface FilePosition extends Position {
   readonly offset: number;
   readonly line: number;
   readonly seq: number;
   readonly hash: string;
 }
 
-export const START: Position = Object.freeze({ offset: 0, line: 0, seq: 0, hash: GENESIS_HASH });
+export const FILE_START: FilePosition = Object.freeze({ offset: 0, line: 0, seq: 0, hash: GENESIS_HASH });
 
-export interface Problem {
-  /** 1-based line number. */
-  line: number;
-  /** Byte offset of the line's first byte. */
-  offset: number;
-  kind: LineProblemKind;
+/** A position handed back by a caller, as this backend's own (START, which carries only seq 0, is the file's start). */
+export function filePosition(position: Position): FilePosition {
+  const p = position as Partial<FilePosition>;
+  if (typeof p.offset === "number" && typeof p.line === "number" && typeof p.hash === "string") return position as FilePosition;
+  if (position.seq === 0) return FILE_START;
+  throw new TypeError(`not a position in a journal file: ${JSON.stringify(position)}`);
 }
 
-export interface ReadChunk {
-  events: StoredEvent[];
-  end: Position;
-  /** Damaged lines passed over (only with onCorrupt "skip"). */
-  problems: Problem[];
-  /** Set when the file ends in bytes that are not a complete line. */
-  tornTail: Problem | null;
-  /** True when the chunk reached the end of the file as it was when read. */
-  atEnd: boolean;
-}
-
-export interface ReadOptions {
-  /** Stop after about this many bytes; the caller reads on from `end`. */
-  maxBytes?: number;
-  onCorrupt?: "throw" | "skip";
-  /** Says whether this reader understands an event (its type and schema version). */
-  accepts?: (event: StoredEvent) => boolean;
+export interface FileReadOptions extends ReadOptions {
   /** The name used in errors. */
   displayName?: string;
 }
 
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 
-export function readJournalFile(file: string, from: Position, options: ReadOptions = {}): ReadChunk {
+export function readJournalFile(file: string, position: Position, options: FileReadOptions = {}): ReadChunk {
+  const from = filePosition(position);
   const { maxBytes = DEFAULT_MAX_BYTES, onCorrupt = "throw", accepts, displayName = file } = options;
   let fd: number;
   try {
@@ -98,7 +84,8 @@ export function readJournalFile(file: string, from: Position, options: ReadOptio
     }
     const atEnd = from.offset + buf.length >= size;
     const tornTail = atEnd && offset < size ? { line: line + 1, offset, kind: "torn-tail" as const } : null;
-    return { events, end: { offset, line, seq, hash }, problems, tornTail, atEnd };
+    const end: FilePosition = { offset, line, seq, hash };
+    return { events, end, problems, tornTail, atEnd };
 
     function take(e: StoredEvent) {
       events.push(e);
@@ -173,7 +160,8 @@ function countLines(fd: number, end: number): number {
 }
 
 /** True when the complete line ending at `position.offset` is the event `position` names (its seq and crc). */
-export function lineEndsAt(file: string, position: Position): boolean {
+export function lineEndsAt(file: string, at: Position): boolean {
+  const position = filePosition(at);
   if (position.offset === 0) return position.seq === 0;
   let fd: number;
   try {

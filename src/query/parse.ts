@@ -24,6 +24,13 @@ for (const [name, a] of Object.entries(ATTRIBUTES) as Array<[AttributeName, (typ
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const SPECIAL_NUMBERS: Record<string, number> = { nan: NaN, infinity: Infinity, "+infinity": Infinity, "-infinity": -Infinity };
 
+/**
+ * Bounds that keep every later recursion (compile, print, the predicate itself) far from the stack's
+ * limit: a filter is a human's, and thousands of conditions or levels are a mistake or an attack.
+ */
+export const MAX_CONDITIONS = 1000;
+export const MAX_NESTING = 100;
+
 /** Keywords match in any case, ASCII only (so "ın" is not IN). */
 const lower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
@@ -53,6 +60,8 @@ export function parseOrderBy(text: string): OrderKey {
 class Parser {
   private readonly tokens: Token[];
   private i = 0;
+  private conditions = 0;
+  private nesting = 0;
 
   constructor(private readonly argument: Argument, private readonly text: string) {
     this.tokens = tokenize(argument, text);
@@ -101,6 +110,15 @@ class Parser {
 
   not(): Expr {
     const t = this.peek();
+    if (++this.nesting > MAX_NESTING) this.fail(t, `expected at most ${MAX_NESTING} levels of NOT and parentheses`);
+    try {
+      return this.notBody(t);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private notBody(t: Token): Expr {
     if (this.isKeyword(t, "not")) {
       this.next();
       if (this.peek().t === "eof") this.fail(this.peek(), "expected a condition after NOT");
@@ -120,6 +138,7 @@ class Parser {
 
   test(): Expr {
     const start = this.peek();
+    if (++this.conditions > MAX_CONDITIONS) this.fail(start, `expected at most ${MAX_CONDITIONS} conditions`);
     const ident = this.ident();
     const name = this.text.slice(start.start, this.tokens[this.i - 1]!.end);
     const t = this.next();

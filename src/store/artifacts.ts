@@ -54,7 +54,19 @@ async function settle(paths: StorePaths, temp: string, ref: BlobRef): Promise<Bl
   // Every run and registered version that holds these bytes shares this inode: make it read-only.
   await chmod(temp, 0o444);
   await mkdir(dirname(target), { recursive: true });
-  await rename(temp, target); // same bytes if it existed: replacing it changes nothing
+  // Never replace a blob that exists: its holders share its inode, and a remover judges it by
+  // its link count (src/store/file/blobs.ts), so a new inode under the old name would look unheld.
+  try {
+    await link(temp, target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EEXIST") {
+      if (code !== "EXDEV" && code !== "EPERM" && code !== "ENOTSUP") throw err;
+      await rename(temp, target); // a file system without hard links
+      return ref;
+    }
+  }
+  await unlink(temp).catch(() => {});
   return ref;
 }
 

@@ -31,7 +31,7 @@ export function eventsCommand(): Command {
     .option("-f, --follow", "keep running and print events as they are appended")
     .action(async (opts: EventsOptions, command: Command) => {
       if (opts.follow && opts.until) throw new CliError("--follow and --until do not go together");
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const json = globals(command).json;
       const experiment = opts.experiment === undefined ? undefined : (await findExperiment(tracker, opts.experiment)).experimentId;
       if (opts.run !== undefined && !(await tracker.getRun(opts.run))) throw new RunNotFound(opts.run);

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { Command, Option } from "commander";
 import type { ColumnTable } from "arquero";
 import { ExperimentNotFound, type RuneLog } from "../../index.js";
-import { confirm, globals, openTracker, printJson } from "../context.js";
+import { confirm, globals, journalOf, openTracker, printJson } from "../context.js";
 import { fields, formatTime, plural, table, toJson } from "../format.js";
 import { Progress } from "../progress.js";
 
@@ -20,7 +20,7 @@ export function experimentsCommand(): Command {
     .addOption(new Option("--sort <key>", "sort by").choices(SUMMARY_SORT))
     .option("--desc", "sort descending")
     .action(async (opts: { sort?: string; desc?: boolean }, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const summaries = await tracker.getExperimentSummaries({ sortBy: opts.sort, ascending: !opts.desc });
       if (globals(command).json) return printJson(summaries);
       console.log(
@@ -36,13 +36,13 @@ export function experimentsCommand(): Command {
     .alias("show")
     .description("show one experiment (by name or id): its runs by status, where its journal is")
     .action(async (experiment: string, _opts: unknown, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const exp = await findExperiment(tracker, experiment);
       const runs = await tracker.getExperimentRuns(exp.experimentId);
       const byStatus: Record<string, number> = {};
       for (const r of runs) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
       const lastRun = runs.reduce<string | null>((last, r) => (last === null || r.startTime > last ? r.startTime : last), null);
-      const journal = `${tracker.storeDir}/experiments/${exp.experimentId}.ndjson`;
+      const journal = journalOf(tracker, exp.experimentId);
       if (globals(command).json) return printJson({ ...exp, numRuns: runs.length, lastRun, runsByStatus: byStatus, journal });
       console.log(
         fields([
@@ -62,7 +62,7 @@ export function experimentsCommand(): Command {
     .description("delete an experiment (by name or id) and its runs from every view")
     .option("-y, --yes", "do not ask for confirmation")
     .action(async (experiment: string, opts: { yes?: boolean }, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const exp = await findExperiment(tracker, experiment);
       const runs = await tracker.getExperimentRuns(exp.experimentId);
       await confirm(`Delete experiment "${exp.name}" (id ${exp.experimentId}) and its ${plural(runs.length, "run")}?`, opts.yes);
@@ -79,7 +79,7 @@ export function experimentsCommand(): Command {
     .option("--sort <column>", "sort rows by a column, e.g. metrics.val_accuracy")
     .option("--desc", "sort descending")
     .action(async (experiment: string, opts: { output?: string; format: "csv" | "json" | "ndjson"; sort?: string; desc?: boolean }, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const format = globals(command).json && opts.format === "csv" ? "json" : opts.format;
       const progress = new Progress({ label: "loading runs", delayMs: 200 });
       let results: ColumnTable;

@@ -13,7 +13,7 @@ export function registryCommand(): Command {
     .option("-t, --tag <key=value>", "a tag for the new version (repeatable)", collect)
     .action(async (runId: string, artifact: string, model: string, opts: { tag?: string[] }, command: Command) => {
       const tags = keyValues(opts.tag, "--tag");
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const version = await tracker.registerModel(runId, artifact, model, tags);
       if (globals(command).json) return printJson({ modelName: model, version, sourceRunId: runId, artifactName: artifact, tags });
       console.log(`registered ${model} version ${version} (artifact "${artifact}" of run ${runId})`);
@@ -24,7 +24,7 @@ export function registryCommand(): Command {
     .alias("ls")
     .description("list registered models with their latest version and aliases")
     .action(async (_opts: unknown, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const models = await Promise.all(
         (await tracker.listRegisteredModels()).map(async (name) => {
           const versions = await tracker.getModelVersions(name);
@@ -47,7 +47,7 @@ export function registryCommand(): Command {
     .command("versions <model>")
     .description("list a model's versions, newest first")
     .action(async (model: string, _opts: unknown, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const versions = await requireVersions(tracker, model);
       if (globals(command).json) return printJson(versions);
       console.log(
@@ -65,7 +65,7 @@ export function registryCommand(): Command {
     .option("-r, --remove <key>", "remove a tag (repeatable)", collect)
     .action(async (model: string, version: string, opts: { add?: string[]; remove?: string[] }, command: Command) => {
       const add = keyValues(opts.add, "--add");
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       let tags = await tracker.getModelTags(model, version);
       if (Object.keys(add).length > 0) tags = await tracker.addModelTags(model, version, add);
       if (opts.remove?.length) tags = await tracker.removeModelTags(model, version, opts.remove);
@@ -79,7 +79,7 @@ export function registryCommand(): Command {
     .description("point an alias (e.g. champion) at a version; without a version, show where it points")
     .option("-d, --delete", "remove the alias")
     .action(async (model: string, alias: string, version: string | undefined, opts: { delete?: boolean }, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const json = globals(command).json;
       if (opts.delete) {
         await tracker.deleteModelAlias(model, alias);

@@ -52,7 +52,7 @@ Example config (JSON or the same in YAML):
         console.log(style.dim(`${plural(trials.length, "trial")}, ${Math.min(config.workers, trials.length)} at a time; nothing was run`));
         return;
       }
-      const tracker = openTracker(command, { create: true });
+      const tracker = await openTracker(command, { create: true });
       const total = expandTrials(config).length;
       const progress = new Progress({ label: "sweep", total });
       if (progress.active) {

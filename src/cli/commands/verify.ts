@@ -22,7 +22,7 @@ export function verifyCommand(): Command {
   return new Command("verify")
     .description("check every journal line (checksum, JSON, hash chain, event type); exit 1 when any is damaged")
     .action(async (_opts: unknown, command: Command) => {
-      const tracker = openTracker(command);
+      const tracker = await openTracker(command);
       const progress = new Progress({ label: "verifying journals", delayMs: 200 });
       let report;
       try {

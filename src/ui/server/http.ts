@@ -8,7 +8,23 @@ export function toJson(value: unknown): string {
 }
 
 export function sendJson(c: Context, value: unknown, status = 200): Response {
-  return c.body(toJson(value), status as 200, { "Content-Type": "application/json; charset=utf-8" });
+  return sendText(c, toJson(value), status);
+}
+
+/** JSON already made (by a caller that encoded the non-finite numbers itself). */
+export function sendText(c: Context, json: string, status = 200): Response {
+  return c.body(json, status as 200, { "Content-Type": "application/json; charset=utf-8" });
+}
+
+/**
+ * In place, a record's non-finite numbers as their names: cheaper than a replacer over a large answer
+ * whose only numbers that may not be finite are metric values (params are JSON values by validation).
+ */
+export function encodeNumbers(values: Record<string, unknown>): void {
+  for (const key in values) {
+    const v = values[key];
+    if (typeof v === "number" && !Number.isFinite(v)) values[key] = String(v);
+  }
 }
 
 /** An HTTP error the server itself decides (not a library error): a status and a stable code. */

@@ -23,6 +23,8 @@ export interface UiServer {
   host: string;
   port: number;
   token: string;
+  /** How many event streams are open. */
+  readonly streams: number;
   close(): Promise<void>;
 }
 
@@ -37,12 +39,16 @@ export async function startUiServer(options: UiServerOptions): Promise<UiServer>
     server.once("error", reject);
   });
   const app = (ui = createUiApp({ tracker: options.tracker, token, host, port, readOnly: Boolean(options.readOnly), staticDir: options.staticDir }));
-  const urlHost = host.includes(":") ? `[${host}]` : host;
+  // Bound to every address, this machine's loopback is the address to open (browsers refuse 0.0.0.0 more and more).
+  const urlHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   return {
     url: `http://${urlHost}:${port}/?token=${encodeURIComponent(token)}`,
     host,
     port,
     token,
+    get streams() {
+      return app.hub.clients;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         app.close();

@@ -1,7 +1,9 @@
 /**
  * One follower of the store per server (`events({ follow: true })`), fanned out to every
  * server-sent-events client. A client that says where it stopped (`Last-Event-ID`) is first sent
- * what it missed, read from the journals, then the live events, without a gap or a duplicate.
+ * what it missed, then the live events, without a gap or a duplicate: from the events this server
+ * sent recently, in the very order it sent them, when the id is among them (a reconnect); else read
+ * from the journals, in their merged order, after that event.
  */
 import { decodeTime } from "ulid";
 import { InvalidInput, type JournalEvent, type RuneLog } from "../../index.js";
@@ -12,14 +14,20 @@ const EVENT_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const HEARTBEAT_MS = 15_000;
 /** A client this far behind (queued messages) is cut off; it reconnects with Last-Event-ID and loses nothing. */
 const MAX_QUEUED = 20_000;
+/** How many sent events are kept for resuming clients in exact sending order. */
+const RECENT = 20_000;
 
 export class StreamHub {
   private readonly listeners = new Set<Listener>();
   private abort: AbortController | undefined;
   private caughtUp: Promise<void> | undefined;
   private closed = false;
+  /** The last RECENT events sent, oldest first, and the sending number of each id. */
+  private recent: JournalEvent[] = [];
+  private sent = 0;
+  private readonly numberOf = new Map<string, number>();
 
-  constructor(private readonly live: RuneLog) {}
+  constructor(private readonly live: RuneLog, private readonly keep = RECENT) {}
 
   /** Starts the follower (once) and resolves when it is past the stored history: from then on, what it sees is new. */
   ready(): Promise<void> {
@@ -33,7 +41,9 @@ export class StreamHub {
       };
       (async () => {
         for await (const e of this.live.events({ follow: true, signal: abort.signal, onCaughtUp })) {
-          if (live) for (const l of this.listeners) l.event(e);
+          if (!live) continue;
+          this.remember(e);
+          for (const l of this.listeners) l.event(e);
         }
       })().then(
         () => this.stop(),
@@ -44,6 +54,21 @@ export class StreamHub {
       );
     });
     return this.caughtUp;
+  }
+
+  private remember(e: JournalEvent): void {
+    this.recent.push(e);
+    this.numberOf.set(e.id, this.sent++);
+    if (this.recent.length >= 2 * this.keep) {
+      for (const old of this.recent.splice(0, this.recent.length - this.keep)) this.numberOf.delete(old.id);
+    }
+  }
+
+  /** The events sent after `id`, if it is one of the recent ones. */
+  private sentAfter(id: string): JournalEvent[] | undefined {
+    const n = this.numberOf.get(id);
+    if (n === undefined) return undefined;
+    return this.recent.slice(this.recent.length - (this.sent - n - 1));
   }
 
   subscribe(listener: Listener): () => void {
@@ -59,6 +84,9 @@ export class StreamHub {
     this.abort?.abort();
     this.abort = undefined;
     this.caughtUp = undefined;
+    // A new follower starts after its own history: what the old one sent is no resume point any more.
+    this.recent = [];
+    this.numberOf.clear();
     for (const l of [...this.listeners]) l.close();
     this.listeners.clear();
   }
@@ -109,12 +137,16 @@ export class StreamHub {
           if (replayed.delete(e.id)) return;
           write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
         };
+        // Taken in the same tick as subscribing: nothing the follower sends can fall between the two.
+        const missed = lastEventId === undefined ? undefined : hub.sentAfter(lastEventId);
+        if (missed) replaying = false;
         unsubscribe = hub.subscribe({ event: (e) => (replaying ? buffered.push(e) : send(e)), close: end });
         signal.addEventListener("abort", finish, { once: true });
         heartbeat = setInterval(() => write(": ping\n\n"), HEARTBEAT_MS);
         heartbeat.unref();
         write(": runelog events\nretry: 1000\n\n");
-        if (lastEventId === undefined) return;
+        if (missed) for (const e of missed) send(e);
+        if (lastEventId === undefined || missed) return;
         (async () => {
           let found = false;
           // An event id is made from its event's timestamp: nothing before that instant can follow it.

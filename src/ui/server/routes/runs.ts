@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { InvalidInput, RunNotFound, runKeys, type JournalEvent } from "../../../index.js";
 import type { RouteContext } from "../context.js";
-import { intParam, param, params, sendJson } from "../http.js";
+import { encodeNumbers, intParam, param, params, sendJson, sendText } from "../http.js";
 
 /** A run page shows this many of the run's events; /api/events?runId=…&after=<eventsNext> has the rest. */
 const RUN_EVENTS = 500;
@@ -20,7 +20,9 @@ export function runsRoutes({ views }: RouteContext): Hono {
       const runs = await view.searchRuns({ experiments, filter, orderBy: orderBy.length > 0 ? orderBy : undefined });
       // Keys for columns and autocomplete: of every run in the experiments, not only those the filter kept.
       const all = filter === undefined ? runs : await view.searchRuns({ experiments });
-      return sendJson(c, { total: runs.length, runs: runs.slice(offset, offset + limit), keys: runKeys(all) });
+      const page = runs.slice(offset, offset + limit);
+      for (const run of page) encodeNumbers(run.metrics); // searchRuns' answers are our own copies
+      return sendText(c, JSON.stringify({ total: runs.length, runs: page, keys: runKeys(all) }));
     })
     .get("/runs/:runId", async (c) => {
       const view = views.of(c);
