@@ -66,14 +66,18 @@ export class InvalidInput extends RuneLogError {
 export class JournalCorrupted extends RuneLogError {
   override readonly code = "JOURNAL_CORRUPTED";
   constructor(readonly file: string, readonly line: number, readonly offset: number, readonly kind: string) {
-    super(`journal corrupted: ${file} line ${line} (byte offset ${offset}): ${kind}; run \`runelog verify\` for a full report`);
+    super(
+      kind === "not-a-file"
+        ? `journal corrupted: ${file} is not a file (a directory or something else is in its place); run \`runelog verify\` for a full report`
+        : `journal corrupted: ${file} line ${line} (byte offset ${offset}): ${kind}; run \`runelog verify\` for a full report`,
+    );
   }
 }
 
 export class LockTimeout extends RuneLogError {
   override readonly code = "LOCK_TIMEOUT";
-  constructor(readonly file: string, readonly waitedMs: number) {
-    super(`could not lock ${file} within ${waitedMs} ms; another writer holds it`);
+  constructor(readonly file: string, readonly waitedMs: number, readonly reason = "another writer holds it") {
+    super(`could not lock ${file} within ${waitedMs} ms: ${reason}`);
   }
 }
 

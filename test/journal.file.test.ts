@@ -6,6 +6,7 @@ import { JournalCorrupted, LockTimeout, RuneLog } from "../src/index.js";
 import { DEFAULT_LOCK_OPTIONS, FileJournal, FileJournalBackend, START, type Journal } from "../src/journal/index.js";
 import { FILE_CAPABILITIES } from "../src/store/file/index.js";
 import { StorePaths } from "../src/store/paths.js";
+import { journalLock } from "../src/journal/lock.js";
 import { describeJournalContract, tagged, tagsOf } from "./journal.contract.js";
 import { removeDir, tempDir } from "./helpers/store.js";
 import { checkRawJournal } from "./workers/harness.js";
@@ -81,7 +82,7 @@ describe("FileJournal on disk", () => {
   });
 
   test("300 unawaited appends take the lock once (group commit)", async () => {
-    const lock = jest.spyOn(lockfile, "lock");
+    const lock = jest.spyOn(journalLock, "withLock");
     try {
       await Promise.all(Array.from({ length: 300 }, (_, i) => journal.append([tagged(`g${i}`)])));
       expect(lock).toHaveBeenCalledTimes(1);

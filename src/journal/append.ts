@@ -3,12 +3,18 @@
  * flush takes the lock once, re-reads the tail only if someone else wrote since our last write,
  * truncates a torn tail, stamps each queued event with the next sequence number and the previous
  * line's crc, writes all lines in one write, optionally fsyncs, and resolves every waiting promise.
+ *
+ * All of that runs synchronously under the lock (no await while holding it). Right before the
+ * write the holder checks the lock is still its own, and right after it that the file grew by
+ * exactly its bytes; a write that fails (a full disk, EIO) is cut back to the batch's start before
+ * the batch is rejected, so a rejected call leaves no event behind.
  */
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConcurrencyConflict } from "../store/types.js";
+import { JournalCorrupted } from "../errors.js";
 import { encodeInto, type EventDraft, maxLineBytes } from "./line.js";
-import { type LockOptions, withLock } from "./lock.js";
+import { type Held, isStillMine, journalLock, type LockOptions } from "./lock.js";
 import { readTail } from "./read.js";
 
 export interface WriterOptions {
@@ -27,6 +33,8 @@ export { ConcurrencyConflict } from "../store/types.js";
  */
 interface Group {
   drafts: EventDraft[];
+  /** Rejected already (a ConcurrencyConflict): left out if the batch is tried again. */
+  settled: boolean;
   expectedSeq: number | undefined;
   promise: Promise<void>;
   resolve: () => void;
@@ -76,7 +84,9 @@ export class JournalWriter {
           this.dirReady = true;
         }
         // Promises resolve after the lock is released: a caller that goes on never finds it held.
-        for (const group of await withLock(this.file, this.options.lock, () => this.writeBatch(batch))) group.resolve();
+        let written: Group[] | null = null;
+        while (!written) written = await journalLock.withLock(this.file, this.options.lock, (held) => this.writeBatch(batch, held));
+        for (const group of written) group.resolve();
       } catch (err) {
         for (const group of batch) group.reject(err);
       }
@@ -84,9 +94,14 @@ export class JournalWriter {
     this.draining = false;
   }
 
-  /** Runs under the lock; returns the groups written. Settling a group twice is a no-op, so the catch in drain() is safe. */
-  private writeBatch(batch: Group[]): Group[] {
-    const fd = openSync(this.file, "a+");
+  /**
+   * Runs under the lock; returns the groups written, or null when the lock turned out not to be
+   * ours before anything was written (the batch is tried again). Settling a group twice is a no-op,
+   * so the catch in drain() is safe.
+   */
+  private writeBatch(batch: Group[], held: Held): Group[] | null {
+    testPause?.("locked");
+    const fd = openJournal(this.file, this.options.displayName);
     try {
       const st = fstatSync(fd);
       let known = this.known;
@@ -103,7 +118,9 @@ export class JournalWriter {
       let length = 0;
       const accepted: Group[] = [];
       for (const group of batch) {
+        if (group.settled) continue;
         if (group.expectedSeq !== undefined && group.expectedSeq !== seq) {
+          group.settled = true;
           group.reject(new ConcurrencyConflict(group.expectedSeq, seq));
           continue;
         }
@@ -115,21 +132,51 @@ export class JournalWriter {
         accepted.push(group);
       }
       if (length > 0) {
-        writeAll(fd, bytes.subarray(0, length));
-        if (this.options.fsync) {
-          fsyncSync(fd);
-          // A new journal's name must survive a power loss too: sync the folders that list it.
-          if (known.size === 0) for (const dir of [dirname(this.file), dirname(dirname(this.file))]) syncDir(dir);
+        testPause?.("encoded");
+        if (!isStillMine(held)) return null; // nothing written; this.known is cleared, so the next try reads the tail
+        const start = known.size;
+        try {
+          writeAll(fd, bytes.subarray(0, length));
+          if (this.options.fsync) {
+            fsyncSync(fd);
+            // A new journal's name must survive a power loss too: sync the folders that list it.
+            if (start === 0) for (const dir of [dirname(this.file), dirname(dirname(this.file))]) syncDir(dir);
+          }
+        } catch (err) {
+          // A rejected call must leave no event behind: cut the batch's bytes back off, still under the lock.
+          ftruncateSync(fd, start);
+          throw err;
         }
-        known = { size: known.size + length, ino: st.ino, seq, hash };
+        testPause?.("written");
+        const after = fstatSync(fd);
+        if (after.size !== start + length || after.ino !== st.ino) {
+          // Someone wrote while we did: impossible while the lock is ours, and it is never broken
+          // under a live holder on this host. Say so rather than acknowledge a batch in a damaged file.
+          throw new Error(`${this.options.displayName} changed while this process was writing to it under its lock (expected ${start + length} bytes, found ${after.size}); run \`runelog verify\``);
+        }
+        known = { size: start + length, ino: st.ino, seq, hash };
       }
       this.known = known;
+      testPause?.("done");
       return accepted;
     } finally {
       closeSync(fd);
     }
   }
 }
+
+/**
+ * Tests only (test/paused-holder.test.ts): with RUNELOG_TEST_PAUSE=<probability>, the writer stops
+ * itself with SIGSTOP at that probability at each point of its critical section, so a test can hold
+ * a paused lock holder for as long as it likes and then SIGCONT it.
+ */
+const testPause = process.env.RUNELOG_TEST_PAUSE
+  ? (where: string) => {
+      if (Math.random() >= Number(process.env.RUNELOG_TEST_PAUSE)) return;
+      process.stdout.write(JSON.stringify({ pausing: process.pid, where }) + "\n");
+      process.kill(process.pid, "SIGSTOP");
+    }
+  : undefined;
 
 function newGroup(expectedSeq: number | undefined): Group {
   let resolve!: () => void;
@@ -138,7 +185,16 @@ function newGroup(expectedSeq: number | undefined): Group {
     resolve = res;
     reject = rej;
   });
-  return { drafts: [], expectedSeq, promise, resolve, reject };
+  return { drafts: [], settled: false, expectedSeq, promise, resolve, reject };
+}
+
+function openJournal(file: string, displayName: string): number {
+  try {
+    return openSync(file, "a+");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EISDIR") throw new JournalCorrupted(displayName, 0, 0, "not-a-file");
+    throw err;
+  }
 }
 
 function syncDir(dir: string): void {

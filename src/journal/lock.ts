@@ -1,24 +1,28 @@
 /**
- * The journal lock: proper-lockfile's mkdir lock (`<journal>.lock`, refreshed while held), taken
- * with our own short randomized retries, and with stale locks broken by us, one breaker at a time.
+ * The journal lock: `<journal>.lock`, a file created with O_EXCL that names its holder (pid, host,
+ * process start time, a random token). It is taken, used and released synchronously — the holder
+ * never yields the event loop while it holds it — and it is broken only when its holder is provably
+ * gone. Why not proper-lockfile any more: docs/concepts.md, "The journal lock".
  *
- * - Retries: proper-lockfile's built-in ones (node-retry, 1 s minimum, doubling) made contended
- *   writers wait seconds for a lock held a few milliseconds. Every waiter sleeps 1–2 ms between
- *   tries (a try is one mkdir and one stat), however long it has waited: a backoff that grows would
- *   let newcomers starve the longest waiters.
- * - Stale locks: proper-lockfile's own take-over is stat → rmdir → mkdir, and two writers that both
- *   judged a dead holder's lock stale can each remove the lock the other just made, so both "hold"
- *   it and write at once. So proper-lockfile is told locks never go stale, and a waiter that finds
- *   an old lock takes a second lock (`<journal>.lock.break`, mkdir again) and, holding it, checks
- *   the lock is still old before removing it. Nobody can re-take the lock while the old one
- *   exists, and only one breaker at a time can remove it, so it removes exactly the dead one.
+ * - Waiting: every waiter sleeps 1–2 ms between tries, however long it has waited (a growing backoff
+ *   lets newcomers starve the longest waiters), and gives up with LockTimeout once its bound is
+ *   spent, whatever is in the way; the error says what that is.
+ * - Breaking: a holder on this host (same host name, boot and pid namespace) is gone when its pid is
+ *   dead, or is now another process (a different start time). A paused holder is alive, so its lock
+ *   is never broken, however long the pause. Only a lock we cannot judge that way (a holder on
+ *   another host, a lock file whose content is not a runelog owner record, a proper-lockfile
+ *   directory from an older runelog) falls back to the mtime lease: stale once older than staleMs.
+ * - Breakers take `<journal>.lock.break` (the same kind of owner file, judged the same way) so one
+ *   at a time re-checks that the lock is still the one judged gone before removing it: nobody can
+ *   create the lock while the old one exists, so the breaker removes exactly the dead one.
  */
-import { mkdir, rmdir, stat } from "node:fs/promises";
-import lockfile from "proper-lockfile";
+import { closeSync, linkSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { LockTimeout } from "../errors.js";
 
 export interface LockOptions {
-  /** A lock not refreshed for this long (its holder died) is taken over. At least 2000. */
+  /** A lock that cannot be judged by its holder's pid is taken over once older than this. At least 2000. */
   staleMs: number;
   /** Give up with LockTimeout after waiting this long. */
   timeoutMs: number;
@@ -26,63 +30,255 @@ export interface LockOptions {
 
 export const DEFAULT_LOCK_OPTIONS: LockOptions = { staleMs: 10_000, timeoutMs: 60_000 };
 
-/** For proper-lockfile: never judge a lock stale (we do, in breakIfStale). */
-const NEVER_STALE = Number.MAX_SAFE_INTEGER;
+/** Who holds a lock: enough to tell, from another process, whether it is still there. */
+interface Owner {
+  pid: number;
+  host: string;
+  /** /proc/sys/kernel/random/boot_id and the pid namespace: together with host, "the same machine and pid space". */
+  boot: string;
+  pidns: string;
+  /** The process's start time in clock ticks after boot (/proc/<pid>/stat field 22): tells a reused pid. */
+  start: string;
+  token: string;
+}
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export async function withLock<T>(file: string, options: LockOptions, fn: () => T): Promise<T> {
-  const started = Date.now();
-  let release: (() => Promise<void>) | undefined;
-  while (!release) {
-    try {
-      release = await lockfile.lock(file, {
-        stale: NEVER_STALE,
-        update: Math.max(1000, Math.floor(options.staleMs / 2)), // the holder refreshes the lock's mtime this often
-        retries: 0,
-        realpath: false,
-        // The default throws from a timer and kills the process; a compromised lock only means we
-        // held it past the stale bound, and our write already finished under it.
-        onCompromised: () => {},
-      });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ELOCKED") throw err;
-      if (await breakIfStale(`${file}.lock`, options.staleMs)) continue;
-      const waited = Date.now() - started;
-      if (waited >= options.timeoutMs) throw new LockTimeout(file, waited);
-      await sleep(1 + Math.random());
-    }
-  }
+const readOr = (fn: () => string, fallback: string) => {
   try {
     return fn();
-  } finally {
-    await release().catch(() => {});
+  } catch {
+    return fallback;
+  }
+};
+
+/** A process's start time (/proc/<pid>/stat field 22), "zombie" for one that has exited, null without /proc. */
+function startTimeOf(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // the command name (field 2) may hold spaces and parentheses: count fields after its last ")"
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] === "Z" || fields[0] === "X" ? "zombie" : (fields[19] ?? null);
+  } catch {
+    return null;
   }
 }
 
-const isOld = (mtimeMs: number, staleMs: number) => Date.now() - mtimeMs > staleMs;
+const SELF = {
+  pid: process.pid,
+  host: hostname(),
+  boot: readOr(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim(), ""),
+  pidns: readOr(() => readlinkSync("/proc/self/ns/pid"), ""),
+  start: startTimeOf(process.pid) ?? "",
+};
 
-/** Removes the lock if its holder stopped refreshing it; true when the caller should try again at once. */
-async function breakIfStale(lockDir: string, staleMs: number): Promise<boolean> {
-  const lock = await stat(lockDir).catch(() => null);
-  if (!lock) return true; // released meanwhile
-  if (!isOld(lock.mtimeMs, staleMs)) return false;
-  const breaker = `${lockDir}.break`;
+/** The judgement of what sits at a lock path. */
+type Seen =
+  | { state: "free" }
+  | { state: "held"; ino: number; why: string } // alive, or within its lease
+  | { state: "gone"; ino: number; dir: boolean; why: string } // may be removed
+  | { state: "stuck"; why: string }; // can never be removed by us
+
+/** What holds one lock path: an open owner record, kept to check it is still ours. */
+export interface Held {
+  path: string;
+  token: string;
+  ino: number;
+}
+
+const processAlive = (pid: number) => {
   try {
-    await mkdir(breaker);
+    process.kill(pid, 0);
+    return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    // Someone else is breaking it. A break lock is held for microseconds: an old one was left by a
-    // breaker that died, and is removed so the next waiter can break the main lock.
-    const other = await stat(breaker).catch(() => null);
-    if (other && isOld(other.mtimeMs, staleMs)) await rmdir(breaker).catch(() => {});
+    return (err as NodeJS.ErrnoException).code === "EPERM"; // another user's process: alive
+  }
+};
+
+function parseOwner(text: string): Owner | null {
+  try {
+    const o = JSON.parse(text) as Owner;
+    return Number.isSafeInteger(o.pid) && o.pid > 0 && typeof o.host === "string" && typeof o.token === "string" ? o : null;
+  } catch {
+    return null;
+  }
+}
+
+function judge(path: string, staleMs: number): Seen {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { state: "free" };
+    return { state: "stuck", why: `${path} cannot be inspected (${(err as NodeJS.ErrnoException).code})` };
+  }
+  const age = Date.now() - st.mtimeMs;
+  const lease = (what: string): Seen =>
+    age > staleMs
+      ? { state: "gone", ino: st.ino, dir: st.isDirectory(), why: `${what}, untouched for ${Math.round(age)} ms` }
+      : { state: "held", ino: st.ino, why: `${what}, touched ${Math.round(age)} ms ago (stale after ${staleMs} ms)` };
+  if (st.isDirectory()) {
+    const inside = readOr(() => readdirSync(path).length.toString(), "0");
+    if (inside !== "0") return { state: "stuck", why: `${path} is a directory with ${inside} entries in it, which runelog did not make: remove it` };
+    return lease(`${path} is a directory (the lock of an older runelog, or left by something else)`);
+  }
+  if (!st.isFile()) return { state: "stuck", why: `${path} is neither a lock file nor a directory` };
+  let owner: Owner | null = null;
+  try {
+    owner = parseOwner(readFileSync(path, "utf8"));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { state: "free" };
+  }
+  if (!owner) return lease(`${path} holds no runelog owner record`);
+  if (owner.host === SELF.host && owner.boot === SELF.boot && owner.pidns === SELF.pidns && SELF.boot !== "") {
+    const start = startTimeOf(owner.pid);
+    const alive = processAlive(owner.pid) && start !== "zombie" && (start === null || owner.start === "" || start === owner.start);
+    return alive
+      ? { state: "held", ino: st.ino, why: `held by process ${owner.pid} on this host, which is alive (perhaps paused)` }
+      : { state: "gone", ino: st.ino, dir: false, why: `held by process ${owner.pid}, which is gone` };
+  }
+  return lease(`held by process ${owner.pid} on host ${owner.host}`);
+}
+
+/** Creates the owner file at `path`; null when something is already there. */
+function create(path: string): Held | null {
+  let fd: number;
+  try {
+    fd = openSync(path, "wx");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return null;
+    throw err;
+  }
+  const token = randomBytes(12).toString("hex");
+  try {
+    writeSync(fd, JSON.stringify({ ...SELF, token } satisfies Owner));
+  } catch (err) {
+    unlinkSync(path); // a full disk: leave no ownerless lock behind for others to wait out
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+  const held: Held = { path, token, ino: 0 };
+  // Written through our own fd: if a breaker took the file meanwhile, the record went to the
+  // removed file, never into someone else's lock. Reading the path back tells.
+  return isStillMine(held) ? held : null;
+}
+
+/** True when `held`'s owner file is still the one at its path. */
+export function isStillMine(held: Held): boolean {
+  try {
+    const st = lstatSync(held.path);
+    if (held.ino !== 0 && st.ino !== held.ino) return false;
+    if (parseOwner(readFileSync(held.path, "utf8"))?.token !== held.token) return false;
+    held.ino = st.ino;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function release(held: Held): void {
+  // Only our own: a lock broken under us (a lease judged from another host) is someone else's now.
+  if (!isStillMine(held)) return;
+  try {
+    unlinkSync(held.path);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Removes the lock at `path` if it is still the one judged gone (same inode), holding the break
+ * lock; true when it was removed or is gone already.
+ */
+function breakLock(path: string, seen: Extract<Seen, { state: "gone" }>, staleMs: number): boolean {
+  const breakPath = `${path}.break`;
+  const breaker = create(breakPath);
+  if (!breaker) {
+    const other = judge(breakPath, staleMs);
+    if (other.state === "gone") removeIfSame(breakPath, other);
     return false;
   }
   try {
-    const again = await stat(lockDir).catch(() => null);
-    if (again && isOld(again.mtimeMs, staleMs)) await rmdir(lockDir).catch(() => {});
+    const again = judge(path, staleMs);
+    if (again.state === "free") return true;
+    if (again.state !== "gone" || again.ino !== seen.ino) return false;
+    return removeIfSame(path, again);
   } finally {
-    await rmdir(breaker).catch(() => {});
+    release(breaker);
   }
-  return true;
 }
+
+/**
+ * Removes what is at `path` if it is the inode judged gone. It is moved aside first and checked
+ * there, so a second breaker racing on the same path (possible only for a breaker's own lock whose
+ * holder died) never removes a fresh one: a wrong catch is put back.
+ */
+function removeIfSame(path: string, seen: Extract<Seen, { state: "gone" }>): boolean {
+  if (seen.dir) {
+    // an older runelog's directory lock: its writers never make one while one exists
+    try {
+      rmdirSync(path);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "ENOENT";
+    }
+  }
+  const aside = `${path}.gone-${randomBytes(6).toString("hex")}`;
+  try {
+    renameSync(path, aside);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT";
+  }
+  let ino = -1;
+  try {
+    ino = lstatSync(aside).ino;
+  } catch {
+    // vanished: nothing to put back
+  }
+  if (ino === seen.ino) {
+    unlinkSync(aside);
+    return true;
+  }
+  if (ino !== -1) {
+    try {
+      // not the one judged: put it back where its holder expects it (a link keeps its inode, and fails if the path was taken meanwhile)
+      linkSync(aside, path);
+    } catch {
+      // someone made a new one meanwhile; that holder's own checks see the lock is not theirs
+    }
+    unlinkSync(aside);
+  }
+  return false;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Takes the lock for `file`, runs `fn` and releases the lock, all in one synchronous stretch once
+ * the lock is taken; `fn` gets the held lock, to check it is still its own. Waits (asynchronously,
+ * holding nothing) while someone else holds it.
+ */
+export async function withLock<T>(file: string, options: LockOptions, fn: (held: Held) => T): Promise<T> {
+  const path = `${file}.lock`;
+  const started = Date.now();
+  for (;;) {
+    const held = create(path);
+    if (held) {
+      try {
+        return fn(held);
+      } finally {
+        release(held);
+      }
+    }
+    const seen = judge(path, options.staleMs);
+    const waited = Date.now() - started;
+    if (seen.state === "gone" && breakLock(path, seen, options.staleMs) && waited < options.timeoutMs) continue;
+    if (waited >= options.timeoutMs) {
+      const why = seen.state === "free" ? "the lock kept changing hands" : seen.state === "gone" ? `${seen.why}, and it could not be removed` : seen.why;
+      throw new LockTimeout(file, waited, why);
+    }
+    await sleep(Math.min(1 + Math.random(), Math.max(0, options.timeoutMs - waited)));
+  }
+}
+
+/** The lock as one object, so a test can count how often a writer takes it (group commit). */
+export const journalLock = { withLock };

@@ -44,7 +44,12 @@ export function readJournalFile(file: string, position: Position, options: FileR
     throw err;
   }
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      if (onCorrupt === "throw") throw new JournalCorrupted(displayName, 0, 0, "not-a-file");
+      return { events: [], end: from, problems: [{ line: 0, offset: 0, kind: "not-a-file" }], tornTail: null, atEnd: true };
+    }
+    const size = st.size;
     if (size < from.offset) throw new JournalCorrupted(displayName, from.line, from.offset, "broken-chain");
     const { buf, complete } = readCompleteLines(fd, from.offset, size, maxBytes);
     const events: StoredEvent[] = [];

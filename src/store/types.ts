@@ -34,7 +34,8 @@ export interface Position {
 /** The start of every stream, in every backend. */
 export const START: Position = Object.freeze({ seq: 0 });
 
-export type ProblemKind = "torn-tail" | "bad-checksum" | "bad-json" | "broken-chain" | "unknown-event";
+/** `not-a-file`: something other than a regular file (a directory) is where the journal goes; reported at line 0, offset 0. */
+export type ProblemKind = "torn-tail" | "bad-checksum" | "bad-json" | "broken-chain" | "unknown-event" | "not-a-file";
 
 /** A damaged record a read passed over (onCorrupt "skip") or verify() reports. */
 export interface Problem {

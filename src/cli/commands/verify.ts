@@ -14,6 +14,8 @@ export const ADVICE: Record<string, string> = {
     "a line is not valid JSON (overwritten or hand-edited). Restore the file from a backup, or open the tracker with { onCorrupt: \"skip\" } to read past it.",
   "broken-chain":
     "lines are missing, reordered or inserted here (the hash chain breaks). Restore the journal from a backup; { onCorrupt: \"skip\" } reads on, but events may be missing.",
+  "not-a-file":
+    "something other than a file (a directory) is where this journal goes. Move it away and restore the journal from a backup; until then every read of it fails with JournalCorrupted.",
   "unknown-event":
     "the event's type or schema version is unknown to this runelog: it was written by a newer version. Upgrade runelog (npm i runelog@latest).",
 };
@@ -42,7 +44,7 @@ export function verifyCommand(): Command {
           console.log(`${mark} ${j.file}  ${style.dim(plural(j.events, "event"))}`);
           for (const p of j.problems) {
             kinds.add(p.kind);
-            console.log(`    ${j.file}:${p.line} (offset ${p.offset}) ${p.kind}`);
+            console.log(p.kind === "not-a-file" ? `    ${j.file} ${p.kind}` : `    ${j.file}:${p.line} (offset ${p.offset}) ${p.kind}`);
           }
         }
         const problems = report.journals.reduce((n, j) => n + j.problems.length, 0);
