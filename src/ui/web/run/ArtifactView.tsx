@@ -1,6 +1,7 @@
 /** One artifact: images shown, text / JSON / CSV rendered, anything else offered as a download. */
 import { useEffect, useState } from "preact/hooks";
 import { apiUrl } from "../lib/api";
+import { parseCsv } from "./csv";
 
 const IMAGE = /\.(png|jpe?g|gif|webp|svg|bmp|avif)$/i;
 const TEXT = /\.(txt|log|md|py|ts|js|mjs|cjs|tsx|yaml|yml|toml|ini|cfg|sh|html|css|xml|r|ipynb)$/i;
@@ -16,29 +17,6 @@ function kindOf(name: string): "image" | "json" | "csv" | "text" | "binary" {
   if (/\.(csv|tsv)$/i.test(name)) return "csv";
   if (TEXT.test(name)) return "text";
   return "binary";
-}
-
-/** A tiny CSV reader: quoted fields with doubled quotes; enough to show a table. */
-export function parseCsv(text: string, separator = ","): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === separator) { row.push(field); field = ""; }
-    else if (c === "\n" || c === "\r") {
-      if (c === "\r" && text[i + 1] === "\n") i++;
-      row.push(field); rows.push(row); row = []; field = "";
-    } else field += c;
-  }
-  if (field || row.length) { row.push(field); rows.push(row); }
-  return rows;
 }
 
 export function ArtifactView({ runId, name }: { runId: string; name: string }) {

@@ -21,8 +21,6 @@ const ATTRIBUTES: Column[] = [
   { id: "attributes.parent_run_id", label: "Parent run", kind: "attributes", width: 120, numeric: false, sortKey: "attributes.parent_run_id", text: (r) => r.parentRunId ?? "" },
 ];
 export const ATTRIBUTE_IDS = ATTRIBUTES.map((c) => c.id);
-/** Attributes the filter grammar knows (for autocomplete). */
-export const FILTER_ATTRIBUTES = ["run_id", "experiment_id", "parent_run_id", "status", "start_time", "end_time"];
 
 export function columnFor(id: string): Column | null {
   const attribute = ATTRIBUTES.find((c) => c.id === id);
