@@ -159,7 +159,16 @@ describeIfChromium("the web UI in Chromium", () => {
     expect(headers.some((t) => t.startsWith("metrics.train_loss"))).toBe(false);
     const firstNonFixed = headers.findIndex((t) => t.includes("."));
     expect(headers[firstNonFixed]).toMatch(/^metrics.val_loss/); // pinned columns come first
-    await expect(page.locator('.rt-head .rt-cell[title^="metrics.val_loss"]').evaluate((e) => getComputedStyle(e).position)).resolves.toBe("sticky");
+    // a pinned column stays put when the table scrolls sideways; the others move
+    const pinnedCell = page.locator('.rt-head .rt-cell[title^="metrics.val_loss"]');
+    const otherCell = page.locator('.rt-head .rt-cell[title^="metrics.val_accuracy"]');
+    const [pinnedX, otherX] = [(await pinnedCell.boundingBox())!.x, (await otherCell.boundingBox())!.x];
+    await page.setViewportSize({ width: 700, height: 800 });
+    await page.locator(".runs-table").evaluate((e) => { e.scrollLeft = 200; e.dispatchEvent(new Event("scroll")); });
+    await page.waitForFunction(() => (document.querySelector(".runs-table") as HTMLElement).style.getPropertyValue("--sx") === "200px");
+    expect((await pinnedCell.boundingBox())!.x).toBeCloseTo(pinnedX, 0);
+    expect((await otherCell.boundingBox())!.x).toBeCloseTo(otherX - 200, 0);
+    await page.setViewportSize({ width: 1280, height: 800 });
     const url = page.url();
     await page.reload();
     await page.locator(".rt-row[data-run]").first().waitFor();

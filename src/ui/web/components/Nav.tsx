@@ -1,3 +1,4 @@
+import { useEffect, useState } from "preact/hooks";
 import { useApi } from "../lib/useApi";
 import { useLiveState } from "../lib/live";
 import type { VerifyReport } from "../lib/types";
@@ -11,7 +12,10 @@ const PAGES: Array<[string, string]> = [
 ];
 
 function VerifyBadge() {
-  const report = useApi<VerifyReport>("/api/verify", { asOf: null });
+  // verify() reads every journal: asked once the page's own data has had its turn.
+  const [ready, setReady] = useState(false);
+  useEffect(() => { const t = setTimeout(() => setReady(true), 1500); return () => clearTimeout(t); }, []);
+  const report = useApi<VerifyReport>(ready ? "/api/verify" : null, { asOf: null });
   if (!report.data) return null;
   const problems = report.data.journals.reduce((n, j) => n + j.problems.filter((p) => p.kind !== "torn-tail").length, 0);
   return (
