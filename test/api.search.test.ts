@@ -4,7 +4,14 @@
  * property: for random filters (printed from random ASTs) the store answers what a direct evaluation
  * of the AST over getRun's answers says.
  */
+import { spawn } from "node:child_process";
+import { hostname } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
+import { draft, newId } from "../src/events.js";
+import { DEFAULT_LOCK_OPTIONS, FileJournal } from "../src/journal/index.js";
+import { MemoryStore } from "../src/store/memory/index.js";
+import { trackerOn } from "../src/tracker.js";
 import { ExperimentNotFound, InvalidInput, RuneLog } from "../src/index.js";
 import { type Expr, type Ident, type Literal, printFilter } from "../src/query/index.js";
 import { expectInvalidInput, nextMillisecond, openStore, QUIET, type TestStore } from "./helpers/api.js";
@@ -260,4 +267,41 @@ test("InvalidInput is what a bad filter throws, also from a fresh tracker on a m
   } finally {
     s.done();
   }
+});
+
+test("status is what readers see: a run whose process died is KILLED, also with no event in between", async () => {
+  const s = openStore("runelog-search-killed-");
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+  try {
+    const experimentId = await s.tracker.getOrCreateExperiment("hosts");
+    const journal = new FileJournal(join(s.storeDir, "experiments", `${experimentId}.ndjson`), `experiments/${experimentId}.ndjson`, { lock: DEFAULT_LOCK_OPTIONS, fsync: false });
+    const runId = newId();
+    await journal.append([draft("RunStarted", { runId, experimentId, parentRunId: null, pid: child.pid!, host: hostname(), tags: {}, git: null, env: null })]);
+    expect(ids(await s.tracker.searchRuns({ filter: "attributes.status = 'RUNNING'" }))).toEqual([runId]);
+    const exited = new Promise((done) => child.once("exit", done));
+    child.kill("SIGKILL");
+    await exited;
+    expect(ids(await s.tracker.searchRuns({ filter: "attributes.status = 'RUNNING'" }))).toEqual([]);
+    const [killed] = await s.tracker.searchRuns({ filter: "attributes.status IN ('KILLED')", orderBy: "attributes.status" });
+    expect(killed).toMatchObject({ runId, status: "KILLED" });
+  } finally {
+    child.kill("SIGKILL");
+    s.done();
+  }
+});
+
+test("search works the same on the in-memory store", async () => {
+  const t = trackerOn(new MemoryStore());
+  const a = await t.startRun({ ...QUIET, experimentName: "m" });
+  await a.logParams({ lr: 0.1 });
+  await a.logMetric("acc", 0.8);
+  await a.end();
+  await nextMillisecond();
+  const b = await t.startRun({ ...QUIET, experimentName: "m" });
+  await b.logMetric("acc", 0.9);
+  await b.end();
+  expect(ids(await t.searchRuns({ filter: "metrics.acc > 0.5", orderBy: "metrics.acc DESC" }))).toEqual([b.runId, a.runId]);
+  expect(ids(await t.searchRuns({ experiments: ["m"], filter: "params.lr = '0.1'" }))).toEqual([a.runId]);
+  expect((await t.loadResults("m", { filter: "params.lr IS NULL" })).array("runId")).toEqual([b.runId]);
+  await t.close();
 });

@@ -1,4 +1,4 @@
-/** Runs: starting and resuming them (the active run, per async context), reading them back, deleting them, the results table. */
+/** Runs: starting and resuming them (the active run, per async context), reading them back, deleting them. */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { basename } from "node:path";
 import { InvalidInput, NoActiveRun } from "../errors.js";

@@ -1,11 +1,10 @@
 /**
- * Content-addressed blobs: bytes go to a temp file, then are renamed to their sha256, so a blob is
- * either whole or absent. Runs and the registry reach blobs through hard links; a blob whose only
- * link is its own name is referenced by nothing and may be removed.
+ * Content-addressed blob files: bytes go to a temp file, then take their sha256 as name, so a blob
+ * is either whole or absent. Holding and removing blobs is src/store/file/blobs.ts.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, copyFile, link, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, link, mkdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
@@ -70,55 +69,11 @@ async function settle(paths: StorePaths, temp: string, ref: BlobRef): Promise<Bl
   return ref;
 }
 
-/**
- * Makes `linkPath` a hard link to the blob (atomically replacing what was there). Returns false when
- * the blob vanished meanwhile (released by a concurrent delete): the caller puts it again.
- */
-export async function linkBlob(paths: StorePaths, sha256: string, linkPath: string): Promise<boolean> {
-  const temp = paths.temp();
-  await mkdir(dirname(linkPath), { recursive: true });
-  try {
-    await link(paths.blob(sha256), temp);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return false;
-    if (code !== "EXDEV" && code !== "EPERM" && code !== "ENOTSUP") throw err;
-    await copyFile(paths.blob(sha256), temp); // a file system without hard links: a copy serves
-  }
-  await rename(temp, linkPath);
-  return true;
-}
-
-/** Stores a local file's bytes and links them at `linkPath`. */
-export async function storeFileAt(paths: StorePaths, localPath: string, linkPath: string): Promise<BlobRef> {
-  for (;;) {
-    const ref = await putFile(paths, localPath);
-    if (await linkBlob(paths, ref.sha256, linkPath)) return ref;
-  }
-}
-
-export async function storeBytesAt(paths: StorePaths, bytes: Uint8Array, linkPath: string): Promise<BlobRef> {
-  for (;;) {
-    const ref = await putBytes(paths, bytes);
-    if (await linkBlob(paths, ref.sha256, linkPath)) return ref;
-  }
-}
-
 export async function readBlob(paths: StorePaths, sha256: string): Promise<Buffer> {
   try {
     return await readFile(paths.blob(sha256));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new ArtifactNotFound(sha256, "its stored bytes are gone");
     throw err;
-  }
-}
-
-/** Removes links; then removes each blob that no other link holds. */
-export async function release(paths: StorePaths, links: ReadonlyArray<{ path: string; sha256: string }>): Promise<void> {
-  for (const { path } of links) await unlink(path).catch(() => {});
-  for (const sha256 of new Set(links.map((l) => l.sha256))) {
-    const blob = paths.blob(sha256);
-    const info = await stat(blob).catch(() => null);
-    if (info && info.nlink === 1) await unlink(blob).catch(() => {});
   }
 }

@@ -38,7 +38,7 @@ export interface UiApp {
 export function createUiApp(options: UiAppOptions): UiApp {
   const views = new Views(options.tracker, options.cachedViews);
   const hub = new StreamHub(options.tracker);
-  const ctx: RouteContext = { live: options.tracker, views, hub };
+  const ctx: RouteContext = { views, hub };
   const security: SecurityOptions = { token: options.token, host: options.host, port: options.port, readOnly: options.readOnly };
 
   const api = new Hono()

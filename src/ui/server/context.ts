@@ -1,10 +1,9 @@
 /** What the route modules are handed: the views (live and `?asOf=`) and the live event fan-out. */
-import type { RuneLog } from "../../index.js";
 import type { StreamHub } from "./stream.js";
 import type { Views } from "./views.js";
 
 export interface RouteContext {
-  live: RuneLog;
+  /** `views.live` is the tracker itself; writes go through it too (or through a view, which refuses them). */
   views: Views;
   hub: StreamHub;
 }
