@@ -20,6 +20,7 @@ export const RULES = [
   [/^src\/(cli|ui\/server|interop)\//, /^src\/(api\/|store\/(?!index\.ts$|types\.ts$)|journal\/|projector)/, "the CLI, server and interop go through the tracker (or openStore), not the api or a backend"],
   [/^src\/(?!store\/|journal\/)/, /^src\/(journal\/|store\/(paths|artifacts|snapshots)\.ts$|store\/(file|memory|postgres)\/)/, "only src/store knows a backend (use openStore and the interfaces in src/store/types.ts)"],
   [/^src\/(projector|audit)\.ts$/, /^src\/(tracker|api\/)/, "the projector and audit code sit below the api"],
+  [/^src\/query\//, /^src\/(?!query\/|errors\.ts$|events\.ts$)/, "the query language knows only itself, errors, events and the projections"],
 ];
 
 const CODE = /\.(ts|mts|tsx)$/;
