@@ -42,7 +42,7 @@ interface Writer {
 
 function startWriter(id: number, fsync = false, bigBytes = 0): Writer {
   const ackFile = join(dir, "acks", `${id}.log`);
-  const child = children.start(workerScript(__dirname, "crash-writer"), [dir, EXPERIMENT, String(id), ackFile, String(STALE_MS), fsync ? "1" : "0", String(bigBytes)]);
+  const child = children.start(workerScript(__dirname, "crash-writer"), [dir, EXPERIMENT, String(id), ackFile, String(STALE_MS), fsync ? "1" : "0", String(bigBytes)], { CRASH_WRITER_PACED: "1" });
   return { id, child, ackFile };
 }
 

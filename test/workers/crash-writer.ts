@@ -11,6 +11,8 @@
  * own continuation — after it resolved: `run <runId>` once startRun resolved, then `<c>` per event.
  * Prints {"started":pid} to stdout when it has begun logging.
  *
+ * With CRASH_WRITER_PACED=1 it sleeps 0–3 ms between calls (bounds the journal's growth).
+ *
  * With CRASH_WRITER_TOLERANT=1 in its environment, a call that rejects is reported on stdout as
  * {"failed":c,"error":message} and the writer logs on (the default: it exits with code 1).
  *
@@ -30,6 +32,7 @@ const bigBytes = Number(bigText ?? 0);
 const ackFd = openSync(ackFile, "a");
 const ack = (text: string) => void writeSync(ackFd, `${text}\n`);
 const tolerant = process.env.CRASH_WRITER_TOLERANT === "1";
+const paced = process.env.CRASH_WRITER_PACED === "1";
 /** Waits for a call; a rejection ends the writer, or in tolerant mode is reported and passed over. */
 const settle = (c: number, p: Promise<void>): Promise<void> =>
   p.then(
@@ -58,6 +61,9 @@ async function main(): Promise<void> {
       await settle(mine, run.logParams({ [`c${mine}`]: value(mine), pad: "x".repeat(bigBytes) }));
       continue;
     }
+    // Paced: a writer that logs flat out fills hundreds of MB in the test's 40 s, and the reads that
+    // check it then outgrow the test's time bound. Kills still land at random moments of its calls.
+    if (paced) await new Promise((r) => setTimeout(r, rand(4)));
     const mode = rand(10);
     if (mode < 4) {
       const batch: Promise<void>[] = [];

@@ -93,6 +93,10 @@ export class JournalWriter {
       } catch (err) {
         for (const group of batch) group.reject(err);
       }
+      // With more queued, step back from the lock for longer than a waiter sleeps between tries
+      // (1–2 ms): a writer with a backlog would otherwise take the lock straight back, again and
+      // again, and starve the other processes. The pause only grows its next batch.
+      if (this.queue.length > 0) await pause(FAIR_PAUSE_MS);
     }
     this.draining = false;
   }
@@ -223,3 +227,7 @@ export function writerFor(file: string, options: WriterOptions): JournalWriter {
   if (!writer) writers.set(id, (writer = new JournalWriter(file, options)));
   return writer;
 }
+
+/** How long a writer with a backlog steps back after its write, so that waiting writers get their turn. */
+const FAIR_PAUSE_MS = 2.5;
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
