@@ -5,10 +5,15 @@
 #   bash scripts/test-postgres.sh stop "$RUNELOG_TEST_PG_DIR"
 # initdb refuses to run as root, so the cluster belongs to the `postgres` user when we are root.
 set -euo pipefail
-port="${RUNELOG_TEST_PG_PORT:-54329}"
+# A port given, else the first free one from 54329 (another cluster, a developer's say, may hold it).
+port="${RUNELOG_TEST_PG_PORT:-}"
+if [ -z "$port" ]; then
+  port=54329
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+fi
 bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 [ -x "$bin/initdb" ] || { echo "test-postgres: no PostgreSQL server found (apt-get install postgresql)" >&2; exit 1; }
-as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_owner() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 case "${1:-}" in
   start)
     dir="$(mktemp -d /tmp/runelog-pg.XXXXXX)"
