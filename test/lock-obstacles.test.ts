@@ -7,9 +7,10 @@
  * The time limits below are not speed targets: each is many times the bound, to tell "honoured the
  * bound" from "waits for ever".
  */
+import { libraryForOtherUsers } from "./helpers/other-user.js";
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync, existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { LockTimeout, RuneLog } from "../src/index.js";
 import { removeDir, tempDir } from "./helpers/store.js";
 
@@ -99,7 +100,7 @@ test("a dead holder's lock owned by another user in a sticky-bit folder (which t
 
   // The writer runs as nobody (uid 65534).
   const script = `
-    import { RuneLog } from ${JSON.stringify(resolve(__dirname, "..", "dist", "src", "index.js"))};
+    import { RuneLog } from ${JSON.stringify(libraryForOtherUsers())};
     const t0 = Date.now();
     new RuneLog({ path: ${JSON.stringify(dir)}, lockTimeoutMs: 500 })
       .startRun({ experimentId: ${JSON.stringify(experimentId)}, logCode: false, logGitMeta: false })

@@ -3,6 +3,7 @@
  * planted symbolic links under .runelog/ are never followed for a write; an artifact logged into a
  * deleted experiment is refused and its bytes released; reads create nothing; $RUNELOG_PATH.
  */
+import { libraryForOtherUsers } from "./helpers/other-user.js";
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -236,7 +237,7 @@ describe("reads create nothing; a missing store reads as an empty one", () => {
     expect(existsSync(join(__dirname, "..", "dist", "src", "index.js"))).toBe(true); // npm run build first
     chmodSync(store.dir, 0o555);
     try {
-      const script = `import("${join(__dirname, "..", "dist", "src", "index.js")}").then(async ({ RuneLog }) => {
+      const script = `import(${JSON.stringify(libraryForOtherUsers())}).then(async ({ RuneLog }) => {
         const t = new RuneLog(${JSON.stringify(store.dir)});
         console.log(JSON.stringify([(await t.listExperiments()).map((e) => e.name), await t.getRun("x"), await t.getModelVersions("m"), await t.verify()]));
       })`;
