@@ -139,6 +139,7 @@ async function main(): Promise<void> {
   }
   const earlier = runs.length - trials.length;
   console.log(`\nThis experiment now has ${runs.length} runs` + (earlier > 0 ? ` (${earlier} from earlier demo runs).` : ". Run the demo again and it grows."));
+  console.log(`See it in the browser: npx runelog ui   (runs table, curves, compare, registry, history)`);
 }
 
 function printTable(header: string[], rows: string[][]): void {
