@@ -17,6 +17,7 @@ import type { EventDraft, StoredEvent } from "../../events.js";
 import { GENESIS_HASH, hex8 } from "../line.js";
 import { ConcurrencyConflict, type Journal, type Position, type Problem, type ProblemKind, type ReadChunk, type ReadOptions } from "../types.js";
 import { isUndefinedTable, type PgConnection } from "./connection.js";
+import { GroupCommit, type Group as CommitGroup } from "../group-commit.js";
 
 export type SequenceStrategy = "lock" | "retry";
 
@@ -56,13 +57,7 @@ function prepare(r: Row): Prepared {
   };
 }
 
-interface Group {
-  rows: Prepared[];
-  expectedSeq: number | undefined;
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
+type Group = CommitGroup<Prepared>;
 
 const BODY = /^"v":(\d+),"id":("(?:[^"\\]|\\.)*"),"ts":("(?:[^"\\]|\\.)*"),"type":("(?:[^"\\]|\\.)*"),"data":/;
 
@@ -91,9 +86,7 @@ function lit(s: string): string {
 const ROWS_PER_STATEMENT = 5000;
 
 export class PgJournal implements Journal {
-  private queue: Group[] = [];
-  private open: Group | null = null;
-  private draining = false;
+  private readonly commits = new GroupCommit<Prepared>((batch) => this.flush(batch));
   /** The head after our own last write (the retry strategy tries it first). */
   private head: { seq: number; crc: string } | null = null;
 
@@ -111,34 +104,13 @@ export class PgJournal implements Journal {
     } catch (err) {
       return Promise.reject(err);
     }
-    let group = expectedSeq === undefined ? this.open : null;
-    if (!group) {
-      group = newGroup(expectedSeq);
-      this.queue.push(group);
-      this.open = expectedSeq === undefined ? group : null;
-    }
-    for (const r of rows) group.rows.push(r);
-    if (!this.draining) {
-      this.draining = true;
-      setImmediate(() => void this.drain());
-    }
-    return group.promise;
+    return this.commits.add(rows, expectedSeq);
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      this.open = null;
-      try {
-        await this.conn.ensureSchema();
-        const outcome = this.strategy === "lock" ? await this.writeLocked(batch) : await this.writeOptimistic(batch);
-        for (const [group, result] of outcome) result === true ? group.resolve() : group.reject(result);
-      } catch (err) {
-        for (const group of batch) group.reject(err);
-      }
-    }
-    this.draining = false;
+  private async flush(batch: Group[]): Promise<void> {
+    await this.conn.ensureSchema();
+    const outcome = this.strategy === "lock" ? await this.writeLocked(batch) : await this.writeOptimistic(batch);
+    for (const [group, result] of outcome) result === true ? group.resolve() : group.reject(result);
   }
 
   /** BEGIN, lock the stream, read its head; then one INSERT (per 5000 rows), NOTIFY, COMMIT: two round trips. */
@@ -192,7 +164,7 @@ export class PgJournal implements Journal {
   }
 
   private idsPresentSql(batch: Group[]): string {
-    const ids = batch.flatMap((g) => g.rows.map((r) => lit(r.id)));
+    const ids = batch.flatMap((g) => g.items.map((r) => lit(r.id)));
     return `SELECT id FROM ${this.conn.table("events")} WHERE id IN (${ids.join(",")})`;
   }
 
@@ -207,7 +179,7 @@ export class PgJournal implements Journal {
     const outcome = new Map<Group, true | ConcurrencyConflict>();
     const values: string[] = [];
     for (const group of batch) {
-      if (group.rows.length > 0 && present?.has(group.rows[0]!.id)) {
+      if (group.items.length > 0 && present?.has(group.items[0]!.id)) {
         outcome.set(group, true);
         continue;
       }
@@ -216,7 +188,7 @@ export class PgJournal implements Journal {
         continue;
       }
       const stream = lit(this.stream);
-      for (const r of group.rows) {
+      for (const r of group.items) {
         const prev = crc;
         crc = hex8(crc32(`{"seq":${++seq}${r.middle}${prev}"`));
         values.push(`(${stream},${seq}${r.sql}${prev}','${crc}')`);
@@ -292,14 +264,4 @@ export class PgJournal implements Journal {
       throw err;
     }
   }
-}
-
-function newGroup(expectedSeq: number | undefined): Group {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { rows: [], expectedSeq, promise, resolve, reject };
 }

@@ -16,6 +16,7 @@ import { JournalCorrupted } from "../../../errors.js";
 import { encodeBodies, type EncodedBodies, encodeLineFrom, type EventDraft, LINE_OVERHEAD_BYTES } from "../../line.js";
 import { type Held, isStillMine, journalLock, type LockOptions } from "./lock.js";
 import { readTail } from "./read.js";
+import { GroupCommit, type Group as CommitGroup } from "../../group-commit.js";
 
 export interface WriterOptions {
   lock: LockOptions;
@@ -26,20 +27,7 @@ export interface WriterOptions {
 
 export { ConcurrencyConflict } from "../../types.js";
 
-/**
- * Queued drafts that settle together. Unconditional appends made one after another share one
- * group (one promise for the lot); a conditional append gets a group of its own, and closes the
- * open group so the queue keeps call order.
- */
-interface Group {
-  drafts: EventDraft[];
-  /** Rejected already (a ConcurrencyConflict): left out if the batch is tried again. */
-  settled: boolean;
-  expectedSeq: number | undefined;
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
+type Group = CommitGroup<EventDraft>;
 
 interface Known {
   size: number;
@@ -49,56 +37,31 @@ interface Known {
 }
 
 export class JournalWriter {
-  private queue: Group[] = [];
-  private open: Group | null = null;
-  private draining = false;
   private known: Known | null = null;
   private dirReady = false;
+  // With more queued, a writer steps back from the lock for longer than a waiter sleeps between
+  // tries (1–2 ms): with a backlog it would otherwise take the lock straight back, again and again,
+  // and starve the other processes. The pause only grows its next batch.
+  private readonly commits = new GroupCommit<EventDraft>((batch) => this.flush(batch), FAIR_PAUSE_MS);
 
   constructor(readonly file: string, private readonly options: WriterOptions) {}
 
   append(drafts: readonly EventDraft[], expectedSeq?: number): Promise<void> {
-    let group = expectedSeq === undefined ? this.open : null;
-    if (!group) {
-      group = newGroup(expectedSeq);
-      this.queue.push(group);
-      this.open = expectedSeq === undefined ? group : null;
-    }
-    for (const d of drafts) group.drafts.push(d);
-    if (!this.draining) {
-      this.draining = true;
-      // setImmediate lets every append made in this turn of the event loop join the batch.
-      setImmediate(() => void this.drain());
-    }
-    return group.promise;
+    return this.commits.add(drafts, expectedSeq);
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      this.open = null;
-      try {
-        if (!this.dirReady) {
-          mkdirSync(dirname(this.file), { recursive: true });
-          this.dirReady = true;
-        }
-        // Promises resolve after the lock is released: a caller that goes on never finds it held.
-        // The bodies' bytes are encoded here, outside the lock: under it, each line only gets its
-        // sequence number, its predecessor's crc and its own.
-        const bodies = encodeBodies(batch.flatMap((g) => g.drafts));
-        let written: Group[] | null = null;
-        while (!written) written = await journalLock.withLock(this.file, this.options.lock, (held) => this.writeBatch(batch, bodies, held));
-        for (const group of written) group.resolve();
-      } catch (err) {
-        for (const group of batch) group.reject(err);
-      }
-      // With more queued, step back from the lock for longer than a waiter sleeps between tries
-      // (1–2 ms): a writer with a backlog would otherwise take the lock straight back, again and
-      // again, and starve the other processes. The pause only grows its next batch.
-      if (this.queue.length > 0) await pause(FAIR_PAUSE_MS);
+  private async flush(batch: Group[]): Promise<void> {
+    if (!this.dirReady) {
+      mkdirSync(dirname(this.file), { recursive: true });
+      this.dirReady = true;
     }
-    this.draining = false;
+    // Promises resolve after the lock is released: a caller that goes on never finds it held.
+    // The bodies' bytes are encoded here, outside the lock: under it, each line only gets its
+    // sequence number, its predecessor's crc and its own.
+    const bodies = encodeBodies(batch.flatMap((g) => g.items));
+    let written: Group[] | null = null;
+    while (!written) written = await journalLock.withLock(this.file, this.options.lock, (held) => this.writeBatch(batch, bodies, held));
+    for (const group of written) group.resolve();
   }
 
   /**
@@ -125,7 +88,7 @@ export class JournalWriter {
       const accepted: Group[] = [];
       for (const group of batch) {
         const first = k;
-        k += group.drafts.length;
+        k += group.items.length;
         if (group.settled) continue;
         if (group.expectedSeq !== undefined && group.expectedSeq !== seq) {
           group.settled = true;
@@ -186,16 +149,6 @@ const testPause = process.env.RUNELOG_TEST_PAUSE
     }
   : undefined;
 
-function newGroup(expectedSeq: number | undefined): Group {
-  let resolve!: () => void;
-  let reject!: (err: unknown) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { drafts: [], settled: false, expectedSeq, promise, resolve, reject };
-}
-
 function openJournal(file: string, displayName: string): number {
   try {
     return openSync(file, "a+");
@@ -230,4 +183,3 @@ export function writerFor(file: string, options: WriterOptions): JournalWriter {
 
 /** How long a writer with a backlog steps back after its write, so that waiting writers get their turn. */
 const FAIR_PAUSE_MS = 2.5;
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

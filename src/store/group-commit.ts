@@ -1,0 +1,66 @@
+/**
+ * Group commit, shared by every journal backend: the appends a process makes in one turn of the
+ * event loop go out as one batch. Unconditional appends made one after another share one group (one
+ * promise for the lot); a conditional append (`expectedSeq`) gets a group of its own and closes the
+ * open group, so the queue keeps call order. The backend's `flush` writes a batch and settles its
+ * groups; if it throws, every group of the batch is rejected (settling twice is a no-op).
+ */
+export interface Group<T> {
+  items: T[];
+  expectedSeq: number | undefined;
+  /** Rejected already (a ConcurrencyConflict): left out if the batch is tried again. */
+  settled: boolean;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class GroupCommit<T> {
+  private queue: Array<Group<T>> = [];
+  private open: Group<T> | null = null;
+  private draining = false;
+
+  /** `pauseMs`: how long to wait between two batches when more is queued (0: none). */
+  constructor(private readonly flush: (batch: Array<Group<T>>) => Promise<void>, private readonly pauseMs = 0) {}
+
+  add(items: readonly T[], expectedSeq?: number): Promise<void> {
+    let group = expectedSeq === undefined ? this.open : null;
+    if (!group) {
+      group = newGroup<T>(expectedSeq);
+      this.queue.push(group);
+      this.open = expectedSeq === undefined ? group : null;
+    }
+    for (const item of items) group.items.push(item);
+    if (!this.draining) {
+      this.draining = true;
+      // setImmediate lets every append made in this turn of the event loop join the batch.
+      setImmediate(() => void this.drain());
+    }
+    return group.promise;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      this.open = null;
+      try {
+        await this.flush(batch);
+      } catch (err) {
+        for (const group of batch) group.reject(err);
+      }
+      if (this.pauseMs > 0 && this.queue.length > 0) await new Promise<void>((resolve) => setTimeout(resolve, this.pauseMs));
+    }
+    this.draining = false;
+  }
+}
+
+function newGroup<T>(expectedSeq: number | undefined): Group<T> {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { items: [], expectedSeq, settled: false, promise, resolve, reject };
+}
