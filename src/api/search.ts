@@ -5,10 +5,10 @@
 import type { ColumnTable } from "arquero";
 import { BASE_COLUMNS, liveExperiments, resultColumns, resultsTable, type ExperimentRecord, type RunState } from "../../projections/index.js";
 import { InvalidInput } from "../errors.js";
-import type { RunStatus } from "../events.js";
 import { compileFilter, type Expr, orderRuns, parseFilter, parseOrderBy, type OrderKey } from "../query/index.js";
 import * as validate from "../validate.js";
 import type { Context } from "./context.js";
+import type { Run } from "./types.js";
 import { RunTable, singleTableAccessors, tableAccessors } from "./run-table.js";
 
 export interface SearchRunsOptions {
@@ -23,20 +23,9 @@ export interface SearchRunsOptions {
 }
 
 /** A run as searchRuns returns it: getRun's shape (the tracker's `Run`) plus its parent run. */
-export interface SearchedRun {
-  runId: string;
-  experimentId: string;
-  status: RunStatus;
-  startTime: string;
-  endTime: string | null;
-  params: Record<string, unknown>;
-  /** Latest value of each metric. */
-  metrics: Record<string, number>;
-  tags: Record<string, string>;
+export interface SearchedRun extends Run {
   parentRunId: string | null;
 }
-
-type RunView = Omit<SearchedRun, "parentRunId">;
 
 export interface LoadResultsOptions {
   filter?: string;
@@ -142,7 +131,7 @@ function searchedRun(run: RunState, source: Context): SearchedRun {
 }
 
 /** The params, metrics and tags keys the given runs have, each list sorted (for a UI's column picker or completion). */
-export function runKeys(runs: ReadonlyArray<Pick<RunView, "params" | "metrics" | "tags">>): { params: string[]; metrics: string[]; tags: string[] } {
+export function runKeys(runs: ReadonlyArray<Pick<Run, "params" | "metrics" | "tags">>): { params: string[]; metrics: string[]; tags: string[] } {
   const params = new Set<string>();
   const metrics = new Set<string>();
   const tags = new Set<string>();
