@@ -5,6 +5,11 @@
  * processes with writeSync on a held O_APPEND fd and no lock. Work is timed inside the workers after
  * a start barrier; throughput = total events / (latest end − earliest start). Afterwards every store
  * is checked: exact line count, every run's history complete, verify() clean.
+ *
+ * Batches and their raw limit are measured twice: in fresh processes (the first calls of a process,
+ * mostly run by V8's interpreter while it compiles) and warm (each worker first does the same work
+ * untimed, into a scratch store or file): the steady rate a long-running process logs at. The
+ * target applies to the warm pair; the fresh pair is reported beside it.
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -42,11 +47,11 @@ function lines(file: string): string[] {
 }
 
 /** Our side: a fresh store, n workers, then the correctness checks. Returns the phase and the mean metric line length. */
-async function ours(n: number, mode: "ours-batch" | "ours-single", calls: number): Promise<Phase & { metricLineBytes: number; journalBytes: number }> {
+async function ours(n: number, mode: "ours-batch" | "ours-single", calls: number, warm = false): Promise<Phase & { metricLineBytes: number; journalBytes: number }> {
   const { dir, remove } = tempStore(`ingest-${mode}-${n}`);
   try {
     const { experimentId, file } = await storeWithExperiment(dir, "ingest");
-    const phase = await runWorkers(n, { mode, store: dir, experimentId, file, count: calls, batch: sizes.ingestBatch, lineBytes: 0 });
+    const phase = await runWorkers(n, { mode, store: dir, experimentId, file, count: calls, batch: sizes.ingestBatch, lineBytes: 0, warm });
     // Correctness: a benchmark that loses data is worthless.
     const all = lines(file);
     const expected = n * (calls + 2); // RunStarted + the metrics + RunEnded per worker
@@ -69,11 +74,11 @@ async function ours(n: number, mode: "ours-batch" | "ours-single", calls: number
   }
 }
 
-async function raw(n: number, lineBytes: number): Promise<Phase> {
+async function raw(n: number, lineBytes: number, warm = false): Promise<Phase> {
   const { dir, remove } = tempStore(`ingest-raw-${n}`);
   try {
     const file = join(dir, "raw.ndjson");
-    const phase = await runWorkers(n, { mode: "raw", store: dir, experimentId: "", file, count: sizes.ingestCalls, batch: 0, lineBytes });
+    const phase = await runWorkers(n, { mode: "raw", store: dir, experimentId: "", file, count: sizes.ingestCalls, batch: 0, lineBytes, warm });
     const size = statSync(file).size;
     if (size !== n * sizes.ingestCalls * lineBytes) throw new Error(`raw ×${n}: file has ${size} bytes, expected ${n * sizes.ingestCalls * lineBytes}`);
     const all = lines(file);
@@ -94,6 +99,9 @@ export async function ingestBench(): Promise<BenchResult> {
     const batch = await ours(n, "ours-batch", sizes.ingestCalls);
     log(`ingest: ${n} worker(s), raw writeSync of ${batch.metricLineBytes}-byte lines`);
     const limit = await raw(n, batch.metricLineBytes);
+    log(`ingest: ${n} worker(s), the same two warm (each worker first does the same work untimed)`);
+    const warmBatch = await ours(n, "ours-batch", sizes.ingestCalls, true);
+    const warmLimit = await raw(n, batch.metricLineBytes, true);
     log(`ingest: ${n} worker(s) × ${sizes.singleCalls} awaited single calls`);
     const single = await ours(n, "ours-single", sizes.singleCalls);
     const latencies = single.reports.flatMap((r) => r.latencies ?? []).sort((a, b) => a - b);
@@ -103,6 +111,10 @@ export async function ingestBench(): Promise<BenchResult> {
       lineBytes: batch.metricLineBytes,
       raw: { eventsPerSec: Math.round(limit.eventsPerSec), wallMs: round(limit.wallMs) },
       batch: { eventsPerSec: Math.round(batch.eventsPerSec), wallMs: round(batch.wallMs), ratio: round(batch.eventsPerSec / limit.eventsPerSec, 3), batchSize: sizes.ingestBatch },
+      warm: {
+        raw: { eventsPerSec: Math.round(warmLimit.eventsPerSec), wallMs: round(warmLimit.wallMs) },
+        batch: { eventsPerSec: Math.round(warmBatch.eventsPerSec), wallMs: round(warmBatch.wallMs), ratio: round(warmBatch.eventsPerSec / warmLimit.eventsPerSec, 3) },
+      },
       single: {
         callsPerWorker: sizes.singleCalls,
         eventsPerSec: Math.round(single.eventsPerSec),
@@ -116,10 +128,17 @@ export async function ingestBench(): Promise<BenchResult> {
     const big = n === Math.max(...sizes.ingestWorkers);
     checks.push({
       bench: "ingest",
-      what: `${n} workers, batches: events/s vs raw writeSync`,
-      measured: `${row.batch.ratio.toFixed(2)} × raw (${fmt(row.batch.eventsPerSec)} vs ${fmt(row.raw.eventsPerSec)}/s)`,
+      what: `${n} workers, batches, warm: events/s vs raw writeSync`,
+      measured: `${row.warm.batch.ratio.toFixed(2)} × raw (${fmt(row.warm.batch.eventsPerSec)} vs ${fmt(row.warm.raw.eventsPerSec)}/s)`,
       target: big ? "≥ 0.50 × raw" : "(info)",
-      pass: big ? row.batch.ratio >= 0.5 : true,
+      pass: big ? row.warm.batch.ratio >= 0.5 : true,
+    });
+    checks.push({
+      bench: "ingest",
+      what: `${n} workers, batches, fresh processes`,
+      measured: `${row.batch.ratio.toFixed(2)} × raw (${fmt(row.batch.eventsPerSec)} vs ${fmt(row.raw.eventsPerSec)}/s)`,
+      target: "(info)",
+      pass: true,
     });
     checks.push({
       bench: "ingest",

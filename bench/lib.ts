@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { draft, type EventMap, type EventType } from "../src/events.js";
-import { encodeInto, GENESIS_HASH, maxLineBytes } from "../src/store/line.js";
+import { type EventDraft, GENESIS_HASH, layOutLines, sealLines } from "../src/store/line.js";
 import { RuneLog } from "../src/index.js";
 
 /** BENCH_QUICK=1 or --quick: every size about 10× smaller, for a smoke run. */
@@ -176,8 +176,7 @@ export function reply(m: unknown): Promise<void> {
 export class JournalBuilder {
   private seq = 0;
   private hash = GENESIS_HASH;
-  private buf = Buffer.allocUnsafe(16 * 2 ** 20);
-  private used = 0;
+  private pending: EventDraft[] = [];
   private readonly fd: number;
   private clock: number;
   events = 0;
@@ -190,14 +189,9 @@ export class JournalBuilder {
   }
 
   add<T extends EventType>(type: T, data: EventMap[T]): void {
-    const d = draft(type, data, new Date(this.clock++));
-    const need = maxLineBytes(d);
-    if (this.used + need > this.buf.length) this.flush();
-    if (need > this.buf.length) this.buf = Buffer.allocUnsafe(need * 2);
-    const line = encodeInto(this.buf, this.used, d, ++this.seq, this.hash);
-    this.used = line.end;
-    this.hash = line.crc;
+    this.pending.push(draft(type, data, new Date(this.clock++)));
     this.events++;
+    if (this.pending.length === 10_000) this.flush();
   }
 
   /** The clock the next event will carry (epoch ms); one ms per event. */
@@ -206,9 +200,13 @@ export class JournalBuilder {
   }
 
   private flush(): void {
-    for (let done = 0; done < this.used; ) done += writeSync(this.fd, this.buf, done, this.used - done);
-    this.bytes += this.used;
-    this.used = 0;
+    if (this.pending.length === 0) return;
+    const lines = layOutLines(this.pending, this.seq + 1);
+    this.hash = sealLines(lines, this.seq + 1, this.hash)!;
+    this.seq += this.pending.length;
+    this.pending = [];
+    for (let done = 0; done < lines.bytes.length; ) done += writeSync(this.fd, lines.bytes, done, lines.bytes.length - done);
+    this.bytes += lines.bytes.length;
   }
 
   close(): void {

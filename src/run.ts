@@ -118,9 +118,11 @@ export function settled(call: () => Promise<void>): Promise<void> {
   }
 }
 
+const METRIC_OPTIONS = ["step", "timestamp"] as const;
+
 function metricOptions(options: MetricOptions | undefined): { step: number; timestamp: number } {
   if (options === undefined) return { step: 0, timestamp: Date.now() };
-  const o = validate.optionsObject("options", options);
+  const o = validate.optionFields("options", options, METRIC_OPTIONS);
   return {
     step: o.step === undefined ? 0 : validate.step("step", o.step),
     timestamp: o.timestamp === undefined ? Date.now() : validate.timestamp("timestamp", o.timestamp),

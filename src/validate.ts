@@ -282,6 +282,17 @@ export function optionsObject(argument: string, value: unknown): Record<string, 
   });
 }
 
+/** Only the named own properties of an options object, each read once (a hot path: metric options). */
+export function optionFields<K extends string>(argument: string, value: unknown, names: readonly K[]): Partial<Record<K, unknown>> {
+  if (value === undefined) return {};
+  return guarded(argument, () => {
+    plainObject(argument, value);
+    const out: Partial<Record<K, unknown>> = {};
+    for (const k of names) if (isEnumerable.call(value, k)) out[k] = (value as Record<K, unknown>)[k];
+    return out;
+  });
+}
+
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);

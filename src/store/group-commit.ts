@@ -20,8 +20,8 @@ export class GroupCommit<T> {
   private open: Group<T> | null = null;
   private draining = false;
 
-  /** `pauseMs`: how long to wait between two batches when more is queued (0: none). */
-  constructor(private readonly flush: (batch: Array<Group<T>>) => Promise<void>, private readonly pauseMs = 0) {}
+  /** `pauseMs`: how long to wait between two batches when more is queued (0: none), asked after each batch. */
+  constructor(private readonly flush: (batch: Array<Group<T>>) => Promise<void>, private readonly pauseMs: () => number = () => 0) {}
 
   add(items: readonly T[], expectedSeq?: number): Promise<void> {
     let group = expectedSeq === undefined ? this.open : null;
@@ -49,7 +49,8 @@ export class GroupCommit<T> {
       } catch (err) {
         for (const group of batch) group.reject(err);
       }
-      if (this.pauseMs > 0 && this.queue.length > 0) await new Promise<void>((resolve) => setTimeout(resolve, this.pauseMs));
+      const pause = this.queue.length > 0 ? this.pauseMs() : 0;
+      if (pause > 0) await new Promise<void>((resolve) => setTimeout(resolve, pause));
     }
     this.draining = false;
   }

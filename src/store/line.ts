@@ -19,75 +19,95 @@ const CRC_PREFIX = ',"crc":"';
 /** `,"crc":"` + 8 hex digits + `"}` */
 export const CRC_SUFFIX_BYTES = CRC_PREFIX.length + 8 + 2;
 
-const BYTE_HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const HEX = Buffer.from("0123456789abcdef", "latin1");
 
 /** A 32-bit number as 8 lowercase hex digits. */
 export function hex8(n: number): string {
-  return BYTE_HEX[n >>> 24]! + BYTE_HEX[(n >>> 16) & 255]! + BYTE_HEX[(n >>> 8) & 255]! + BYTE_HEX[n & 255]!;
+  return (n >>> 0).toString(16).padStart(8, "0");
 }
 
-/** The most bytes a draft's line can take (UTF-8 is at most 3 bytes per UTF-16 unit). */
-export function maxLineBytes(draft: Pick<EventDraft, "body">): number {
-  return draft.body.length * 3 + 80;
+// A line is `{"seq":` + digits + `,` + body + LINE_END with its x's replaced: prev, then the crc.
+const LINE_START = '{"seq":';
+const LINE_END = ',"prev":"xxxxxxxx","crc":"xxxxxxxx"}\n';
+const PREV_FROM_END = 28; // the prev's 8 hex digits start this many bytes before the line's end
+const CRC_FROM_END = 11; // and the crc's
+const CRC_COVERS_TO_END = 19; // the crc covers the line up to, not including, `,"crc":"`
+const ZEROS = Array.from({ length: 17 }, (_, n) => "0".repeat(n));
+
+const POWERS_OF_TEN = Array.from({ length: 17 }, (_, d) => 10 ** d);
+
+function digitCount(n: number): number {
+  let d = 1;
+  while (d < 16 && n >= POWERS_OF_TEN[d]!) d++;
+  return d;
 }
 
 /**
- * Encodes a draft stamped with `seq` after a line whose crc is `prev` straight into `target` at
- * `at` (which must have maxLineBytes(draft) free), newline included. The crc is taken over the
- * bytes just written, so each line is UTF-8-encoded once.
+ * Lines laid out and UTF-8-encoded before the lock is taken: each complete but for its sequence
+ * number's digits, its prev and its crc, which sealLines writes in place under the lock.
  */
-export function encodeInto(target: Buffer, at: number, draft: Pick<EventDraft, "body">, seq: number, prev: string): { end: number; crc: string } {
-  const headEnd = at + target.write(`{"seq":${seq},${draft.body},"prev":"${prev}"`, at, "utf8");
-  const crc = hex8(crc32(target.subarray(at, headEnd)));
-  // `,"crc":"` + crc + `"}\n`, byte by byte: cheaper than encoding one more string per line.
-  let p = headEnd;
-  for (let i = 0; i < CRC_PREFIX.length; i++) target[p++] = CRC_PREFIX.charCodeAt(i);
-  for (let i = 0; i < 8; i++) target[p++] = crc.charCodeAt(i);
-  target[p++] = 0x22;
-  target[p++] = 0x7d;
-  target[p++] = 0x0a;
-  return { end: p, crc };
-}
-
-/** Drafts' bodies as UTF-8, end to end, and where each one ends: encoded before the lock is taken. */
-export interface EncodedBodies {
+export interface LaidOutLines {
   bytes: Buffer;
+  /** Line i is bytes [ends[i - 1] ?? 0, ends[i]), newline included. */
   ends: number[];
+  /** The seq the layout expected for its first line: line i has room for the digits of firstSeq + i. */
+  firstSeq: number;
 }
 
-export function encodeBodies(drafts: readonly EventDraft[]): EncodedBodies {
-  const ends = new Array<number>(drafts.length);
-  let chars = 0;
-  for (let i = 0; i < drafts.length; i++) ends[i] = chars += drafts[i]!.body.length;
-  const joined = drafts.length === 1 ? drafts[0]!.body : drafts.map((d) => d.body).join("");
-  const bytes = Buffer.from(joined, "utf8");
-  // All ASCII (the usual case): byte offsets are the character offsets. Otherwise count per body.
-  if (bytes.length !== chars) for (let i = 0, end = 0; i < drafts.length; i++) ends[i] = end += Buffer.byteLength(drafts[i]!.body);
-  return { bytes, ends };
+export function layOutLines(drafts: ReadonlyArray<Pick<EventDraft, "body">>, firstSeq: number): LaidOutLines {
+  const n = drafts.length;
+  const ends = new Array<number>(n);
+  let room = n * (LINE_START.length + 17 + LINE_END.length);
+  for (let i = 0; i < n; i++) room += drafts[i]!.body.length; // the bytes of all-ASCII bodies
+  let bytes = Buffer.allocUnsafe(room);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    // One string and one native write per line: measured cheaper than writing its pieces or
+    // joining all lines first.
+    const line = `${LINE_START}${ZEROS[digitCount(firstSeq + i)]},${drafts[i]!.body}${LINE_END}`;
+    if (p + line.length * 3 > bytes.length) {
+      const need = p + Buffer.byteLength(line) + (n - i - 1) * (LINE_START.length + 17 + LINE_END.length);
+      if (need > bytes.length) bytes = Buffer.concat([bytes.subarray(0, p)], Math.max(need, bytes.length * 2));
+    }
+    p += bytes.write(line, p, "utf8");
+    ends[i] = p;
+  }
+  return { bytes: bytes.subarray(0, p), ends, firstSeq };
 }
 
-/** Room a line needs besides its body: `{"seq":` + 16 digits + `,` + `,"prev":"xxxxxxxx"` + the crc suffix + newline. */
-export const LINE_OVERHEAD_BYTES = 80;
+/**
+ * Stamps laid-out lines in place as seq firstSeq, firstSeq + 1, … after a line whose crc is `prev`,
+ * and returns the last line's crc; or null, with nothing promised about the bytes, when a line's
+ * room for its digits does not fit its seq (lay the lines out again with this firstSeq).
+ */
+export function sealLines(lines: LaidOutLines, firstSeq: number, prev: string): string | null {
+  const { bytes, ends } = lines;
+  let prevCrc = parseInt(prev, 16);
+  for (let i = 0, start = 0; i < ends.length; start = ends[i++]!) {
+    const end = ends[i]!;
+    let seq = firstSeq + i;
+    const digitsEnd = start + LINE_START.length + digitCount(lines.firstSeq + i);
+    if (digitCount(seq) !== digitsEnd - start - LINE_START.length) return null;
+    for (let p = digitsEnd - 1; p >= start + LINE_START.length; p--) {
+      bytes[p] = 0x30 + (seq % 10);
+      seq = Math.floor(seq / 10);
+    }
+    writeHex8(bytes, end - PREV_FROM_END, prevCrc);
+    prevCrc = crc32(bytes.subarray(start, end - CRC_COVERS_TO_END));
+    writeHex8(bytes, end - CRC_FROM_END, prevCrc);
+  }
+  return hex8(prevCrc);
+}
 
-/** encodeInto, for a body already encoded: bytes [start, end) of `bodies`. */
-export function encodeLineFrom(target: Buffer, at: number, bodies: Buffer, start: number, end: number, seq: number, prev: string): { end: number; crc: string } {
-  let p = at + target.write(`{"seq":${seq},`, at, "latin1");
-  p += bodies.copy(target, p, start, end);
-  p += target.write(`,"prev":"${prev}"`, p, "latin1");
-  const crc = hex8(crc32(target.subarray(at, p)));
-  for (let i = 0; i < CRC_PREFIX.length; i++) target[p++] = CRC_PREFIX.charCodeAt(i);
-  for (let i = 0; i < 8; i++) target[p++] = crc.charCodeAt(i);
-  target[p++] = 0x22;
-  target[p++] = 0x7d;
-  target[p++] = 0x0a;
-  return { end: p, crc };
+function writeHex8(target: Buffer, at: number, n: number): void {
+  for (let i = 7; i >= 0; i--, n >>>= 4) target[at + i] = HEX[n & 15]!;
 }
 
 /** The full line (with its newline) as a string. */
 export function encodeLine(draft: Pick<EventDraft, "body">, seq: number, prev: string): { line: string; crc: string } {
-  const buf = Buffer.allocUnsafe(maxLineBytes(draft));
-  const { end, crc } = encodeInto(buf, 0, draft, seq, prev);
-  return { line: buf.toString("utf8", 0, end), crc };
+  const lines = layOutLines([draft], seq);
+  const crc = sealLines(lines, seq, prev)!;
+  return { line: lines.bytes.toString("utf8"), crc };
 }
 
 export type LineProblemKind = ProblemKind;

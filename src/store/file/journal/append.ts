@@ -13,7 +13,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, wr
 import { dirname } from "node:path";
 import { ConcurrencyConflict } from "../../types.js";
 import { JournalCorrupted } from "../../../errors.js";
-import { encodeBodies, type EncodedBodies, encodeLineFrom, type EventDraft, LINE_OVERHEAD_BYTES } from "../../line.js";
+import { type EventDraft, type LaidOutLines, layOutLines, sealLines } from "../../line.js";
 import { type Held, isStillMine, journalLock, type LockOptions } from "./lock.js";
 import { readTail } from "./read.js";
 import { GroupCommit, type Group as CommitGroup } from "../../group-commit.js";
@@ -39,10 +39,13 @@ interface Known {
 export class JournalWriter {
   private known: Known | null = null;
   private dirReady = false;
-  // With more queued, a writer steps back from the lock for longer than a waiter sleeps between
-  // tries (1–2 ms): with a backlog it would otherwise take the lock straight back, again and again,
-  // and starve the other processes. The pause only grows its next batch.
-  private readonly commits = new GroupCommit<EventDraft>((batch) => this.flush(batch), FAIR_PAUSE_MS);
+  // With more queued, a writer that had to wait its turn at the lock steps back from it for longer
+  // than a waiter sleeps between tries (1–2 ms): with a backlog it would otherwise take the lock
+  // straight back, again and again, and starve the other processes. The pause only grows its next
+  // batch. A writer that found the lock free (no one else is writing) never pauses: a loop of
+  // awaited calls in one process runs at full speed.
+  private contended = false;
+  private readonly commits = new GroupCommit<EventDraft>((batch) => this.flush(batch), () => (this.contended ? FAIR_PAUSE_MS : 0));
 
   constructor(readonly file: string, private readonly options: WriterOptions) {}
 
@@ -56,11 +59,12 @@ export class JournalWriter {
       this.dirReady = true;
     }
     // Promises resolve after the lock is released: a caller that goes on never finds it held.
-    // The bodies' bytes are encoded here, outside the lock: under it, each line only gets its
-    // sequence number, its predecessor's crc and its own.
-    const bodies = encodeBodies(batch.flatMap((g) => g.items));
+    // The lines are laid out and encoded here, outside the lock, numbered from where this process
+    // last left the journal: under the lock each only gets its sequence number, its predecessor's
+    // crc and its own, written in place.
+    const lines = layOutLines(allItems(batch), (this.known?.seq ?? 0) + 1);
     let written: Group[] | null = null;
-    while (!written) written = await journalLock.withLock(this.file, this.options.lock, (held) => this.writeBatch(batch, bodies, held));
+    while (!written) written = await journalLock.withLock(this.file, this.options.lock, (held) => this.writeBatch(batch, lines, held));
     for (const group of written) group.resolve();
   }
 
@@ -69,8 +73,9 @@ export class JournalWriter {
    * ours before anything was written (the batch is tried again). Settling a group twice is a no-op,
    * so the catch in drain() is safe.
    */
-  private writeBatch(batch: Group[], bodies: EncodedBodies, held: Held): Group[] | null {
+  private writeBatch(batch: Group[], laidOut: LaidOutLines, held: Held): Group[] | null {
     testPause?.("locked");
+    this.contended = held.contended;
     const fd = openJournal(this.file, this.options.displayName);
     try {
       const st = fstatSync(fd);
@@ -82,27 +87,32 @@ export class JournalWriter {
         known = { size: tail.goodSize, ino: st.ino, seq: tail.seq, hash: tail.hash };
       }
       let { seq, hash } = known;
-      const bytes = Buffer.allocUnsafe(bodies.bytes.length + bodies.ends.length * LINE_OVERHEAD_BYTES);
-      let length = 0;
-      let k = 0; // index of the group's first draft in `bodies`
       const accepted: Group[] = [];
+      let headAfter = seq; // the journal's last seq once the groups accepted so far are written
       for (const group of batch) {
-        const first = k;
-        k += group.items.length;
         if (group.settled) continue;
-        if (group.expectedSeq !== undefined && group.expectedSeq !== seq) {
+        if (group.expectedSeq !== undefined && group.expectedSeq !== headAfter) {
           group.settled = true;
-          group.reject(new ConcurrencyConflict(group.expectedSeq, seq));
+          group.reject(new ConcurrencyConflict(group.expectedSeq, headAfter));
           continue;
         }
-        for (let i = first; i < k; i++) {
-          const line = encodeLineFrom(bytes, length, bodies.bytes, i === 0 ? 0 : bodies.ends[i - 1]!, bodies.ends[i]!, ++seq, hash);
-          length = line.end;
-          hash = line.crc;
-        }
         accepted.push(group);
+        headAfter += group.items.length;
       }
+      const drafts = accepted.length === batch.length ? null : accepted.flatMap((g) => g.items);
+      // The layout is used as it is unless a group dropped out or the journal moved on by enough
+      // to need more digits somewhere; then the lines are laid out again here, under the lock.
+      let lines = drafts ? layOutLines(drafts, seq + 1) : laidOut;
+      let last = sealLines(lines, seq + 1, hash);
+      if (last === null) {
+        lines = layOutLines(drafts ?? allItems(batch), seq + 1);
+        last = sealLines(lines, seq + 1, hash)!;
+      }
+      const length = lines.ends.length > 0 ? lines.ends[lines.ends.length - 1]! : 0;
+      const bytes = lines.bytes;
       if (length > 0) {
+        seq = headAfter;
+        hash = last;
         testPause?.("encoded");
         if (!isStillMine(held)) return null; // nothing written; this.known is cleared, so the next try reads the tail
         const start = known.size;
@@ -169,6 +179,10 @@ function syncDir(dir: string): void {
 
 function writeAll(fd: number, bytes: Buffer): void {
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+function allItems(batch: Group[]): readonly EventDraft[] {
+  return batch.length === 1 ? batch[0]!.items : batch.flatMap((g) => g.items);
 }
 
 const writers = new Map<string, JournalWriter>();

@@ -87,6 +87,8 @@ export interface Held {
   fd: number;
   dev: number;
   ino: number;
+  /** Whether another process held the lock when this one first looked (others are writing too). */
+  contended: boolean;
 }
 
 const processAlive = (pid: number) => {
@@ -144,7 +146,7 @@ function judge(path: string, staleMs: number): Seen {
 }
 
 /** Creates the owner file at `path`; null when something is already there. */
-function create(path: string): Held | null {
+function create(path: string, contended: boolean): Held | null {
   let fd: number;
   try {
     fd = openSync(path, "wx");
@@ -155,7 +157,7 @@ function create(path: string): Held | null {
   try {
     writeSync(fd, JSON.stringify({ ...SELF, token: randomBytes(12).toString("hex") } satisfies Owner));
     const st = fstatSync(fd);
-    const held: Held = { path, fd, dev: st.dev, ino: st.ino };
+    const held: Held = { path, fd, dev: st.dev, ino: st.ino, contended };
     // Written through our own fd: if a breaker took the file meanwhile (only possible after a
     // pause past the stale bound of a lease), the record went to the removed file, never into
     // someone else's lock. The path tells whether the lock is still this file.
@@ -200,7 +202,7 @@ function release(held: Held): void {
  */
 function breakLock(path: string, seen: Extract<Seen, { state: "gone" }>, staleMs: number): boolean {
   const breakPath = `${path}.break`;
-  const breaker = create(breakPath);
+  const breaker = create(breakPath, true);
   if (!breaker) {
     const other = judge(breakPath, staleMs);
     if (other.state === "gone") removeIfSame(breakPath, other);
@@ -270,13 +272,15 @@ export async function withLock<T>(file: string, options: LockOptions, fn: (held:
   const path = `${file}.lock`;
   const started = Date.now();
   let judged = -Infinity;
+  let contended = false;
   for (;;) {
     // First an asynchronous look (which also spares a failed create): the process sleeps in the
     // kernel for a moment, and so enters the critical section with a fresh time slice. Without it,
     // a process that has just spent its slice building a batch is often descheduled inside the
     // critical section, while every other writer waits (8 processes on 2 cores: 2.5× slower).
     const free = await lstat(path).then(() => false, () => true);
-    const held = free ? create(path) : null;
+    const held = free ? create(path, contended) : null;
+    contended = true;
     if (held) {
       try {
         return fn(held);
