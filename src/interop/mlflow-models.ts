@@ -28,7 +28,8 @@ export interface LoggedModel {
   id: string;
   experimentId: string;
   name: string;
-  /** The model's folder, relative to the source. */
+  /** The model's folder, and the same relative to the source. */
+  dir: string;
   path: string;
   sourceRunId: string | null;
   /** READY, PENDING, FAILED or UNSPECIFIED. */
@@ -80,6 +81,7 @@ export async function readLoggedModels(dir: string, experiment: SourceExperiment
       id: m.model_id as string,
       experimentId,
       name: m.name as string,
+      dir: mdir,
       path: relative(root, mdir),
       sourceRunId: typeof m.source_run_id === "string" && m.source_run_id ? m.source_run_id : null,
       status,
@@ -118,7 +120,7 @@ export function placeLoggedModels(models: LoggedModel[], runsById: Map<string, S
     const run = runsById.get(model.sourceRunId);
     if (!run) {
       const reason = `its source run ${model.sourceRunId} is not in the store or was skipped`;
-      skip(model.path, `${reason}: the logged model is skipped`);
+      skip(model.dir, `${reason}: the logged model is skipped`);
       placed.set(model.id, { reason });
       continue;
     }
