@@ -1,23 +1,24 @@
 /**
  * Reads an MLflow file store (checked against MLflow 2.16's FileStore and its file-based model
- * registry): `<exp>/meta.yaml`, runs' `meta.yaml`, `metrics/<key>` lines of `timestamp value step`,
- * `params/`, `tags/`, `artifacts/`, `.trash/` for deleted experiments, and `models/` for the
- * registry. Layout and quirks: ../shared/fixtures/mlflow/README.md and docs/migrating.md.
+ * registry; MLflow 3's logged models after its writer's source, in mlflow-models.ts):
+ * `<exp>/meta.yaml`, runs' `meta.yaml`, `metrics/<key>` lines of `timestamp value step`,
+ * `params/`, `tags/`, `artifacts/`, `.trash/` for deleted experiments, `<exp>/models/` for logged
+ * models and the root's `models/` for the registry. Layout and quirks:
+ * ../shared/fixtures/mlflow/README.md and docs/migrating.md.
  */
 import { readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
 import type { RunStatus } from "../events.js";
 import { files, subfolders } from "./runelog-py.js";
+import { epochIso, readYaml, type Skip, textFiles } from "./mlflow-files.js";
+import { type LoggedModel, type Placement, placeLoggedModels, readLoggedModels } from "./mlflow-models.js";
 import { type SourceExperiment, type SourceModel, type SourcePoint, type SourceRun, type SourceStore, type SourceVersion, UnreadableSource } from "../source-store.js";
 
 const KIND = "mlflow";
 const STATUS: Record<number, RunStatus> = { 1: "RUNNING", 2: "RUNNING", 3: "FINISHED", 4: "FAILED", 5: "KILLED" };
 /** Folders inside an experiment that are not runs (MLflow 2.x `tags`, `datasets`, `traces`; MLflow 3 `models`). */
 const NOT_RUNS = new Set(["tags", "datasets", "traces", "models"]);
-
-type Skip = (path: string, reason: string) => void;
 
 export async function readMlflow(source: string): Promise<SourceStore> {
   const root = source.startsWith("file:") ? fileURLToPath(source) : source;
@@ -32,6 +33,7 @@ export async function readMlflow(source: string): Promise<SourceStore> {
   if (!withMeta.some(Boolean)) throw new UnreadableSource(`${source} is not an MLflow file store: no experiment folder with a meta.yaml in it`);
 
   const runsById = new Map<string, SourceRun>();
+  const loggedModels: LoggedModel[] = [];
   for (const c of candidates) {
     const meta = await readYaml(join(c.dir, "meta.yaml"));
     if (!meta.ok || typeof meta.value.name !== "string") {
@@ -50,7 +52,7 @@ export async function readMlflow(source: string): Promise<SourceStore> {
     };
     for (const runId of await subfolders(c.dir, skip)) {
       if (NOT_RUNS.has(runId)) {
-        if (runId === "models") skip(join(c.dir, runId), "MLflow 3 logged models (experiment-level models/ folder) are not imported; their files in runs' artifacts are");
+        if (runId === "models") loggedModels.push(...(await readLoggedModels(join(c.dir, runId), exp, experimentId, root, skip)));
         continue;
       }
       const run = await readRun(join(c.dir, runId), experimentId, runId, skip, root);
@@ -63,11 +65,12 @@ export async function readMlflow(source: string): Promise<SourceStore> {
     exp.runs.sort((a, b) => a.startTime.localeCompare(b.startTime) || a.sourceId.localeCompare(b.sourceId));
     store.experiments.push(exp);
   }
+  const placed = placeLoggedModels(loggedModels, runsById, skip);
 
   const registry = join(root, "models");
   if ((await stat(registry).catch(() => null))?.isDirectory()) {
     for (const name of await subfolders(registry, skip)) {
-      const model = await readModel(join(registry, name), runsById, skip);
+      const model = await readModel(join(registry, name), runsById, placed, skip);
       if (model) store.models.push(model);
     }
   }
@@ -112,7 +115,10 @@ async function readRun(dir: string, experimentId: string, runId: string, skip: S
   return run;
 }
 
-/** `<timestamp ms> <value> <step>` lines (2 fields in old files: step 0). */
+/**
+ * `<timestamp ms> <value> <step>` lines (2 fields in old files: step 0; MLflow 3 adds
+ * `<dataset name> <dataset digest>` to a point logged with a dataset, which runelog does not keep).
+ */
 async function readMetric(file: string, skip: Skip): Promise<SourcePoint[] | null> {
   let text: string;
   try {
@@ -145,10 +151,10 @@ async function readMetric(file: string, skip: Skip): Promise<SourcePoint[] | nul
 
 function metricLine(line: string): SourcePoint | null {
   const parts = line.trim().split(/\s+/);
-  if (parts.length !== 2 && parts.length !== 3) return null;
+  if (parts.length !== 2 && parts.length !== 3 && parts.length !== 5) return null;
   const timestamp = Number(parts[0]);
   const value = pythonFloat(parts[1]!);
-  const step = parts.length === 3 ? Number(parts[2]) : 0;
+  const step = parts.length === 2 ? 0 : Number(parts[2]);
   if (!Number.isSafeInteger(timestamp) || value === null || !Number.isSafeInteger(step)) return null;
   return { value, step, timestamp };
 }
@@ -163,7 +169,7 @@ function pythonFloat(text: string): number | null {
   return Number(t);
 }
 
-async function readModel(dir: string, runsById: Map<string, SourceRun>, skip: Skip): Promise<SourceModel | null> {
+async function readModel(dir: string, runsById: Map<string, SourceRun>, placed: Map<string, Placement>, skip: Skip): Promise<SourceModel | null> {
   const name = dir.split(/[\\/]/).pop()!;
   const meta = await readYaml(join(dir, "meta.yaml"));
   if (!meta.ok) {
@@ -189,11 +195,15 @@ async function readModel(dir: string, runsById: Map<string, SourceRun>, skip: Sk
     const version = String(v.version ?? folder.slice(8));
     const origin = `${KIND}:models/${modelName}/${version}`;
     const registeredAt = epochIso(v.creation_timestamp);
+    const source = typeof v.source === "string" ? v.source : "";
+    const modelId = loggedModelId(v.model_id, source);
+    const place = modelId === null ? null : (placed.get(modelId) ?? { reason: `its logged model ${modelId} is not in the store or was skipped` });
     const runId = typeof v.run_id === "string" ? v.run_id : "";
-    const run = runsById.get(runId);
-    const where = artifactPath(typeof v.source === "string" ? v.source : "", runId);
+    const run = place ? ("run" in place ? place.run : undefined) : runsById.get(runId);
+    const where = place ? ("run" in place ? place.folder : null) : artifactPath(source, runId);
     if (!registeredAt || !run || where === null) {
-      skip(vdir, !registeredAt ? "no readable creation_timestamp" : !run ? `its run ${runId || "(none)"} is not in the store or was skipped` : `its source ${String(v.source)} is not inside its run's artifacts`);
+      const why = place && "reason" in place ? place.reason : !run ? `its run ${runId || "(none)"} is not in the store or was skipped` : `its source ${source} is not inside its run's artifacts`;
+      skip(vdir, !registeredAt ? "no readable creation_timestamp" : why);
       continue;
     }
     const chosen = pickArtifact(run, where);
@@ -204,12 +214,22 @@ async function readModel(dir: string, runsById: Map<string, SourceRun>, skip: Sk
     const tags: Record<string, string> = { ...modelTags, ...(await textFiles(join(vdir, "tags"), skip)) };
     if (typeof v.current_stage === "string" && v.current_stage !== "None") tags.stage = v.current_stage;
     if (typeof v.description === "string" && v.description) tags.description = v.description;
-    const entry: SourceVersion = { origin, runOrigin: run.origin, sourceRunId: runId, artifactName: chosen.name, file: chosen.file, registeredAt, tags };
+    const entry: SourceVersion = { origin, runOrigin: run.origin, sourceRunId: runId || run.sourceId, artifactName: chosen.name, file: chosen.file, registeredAt, tags };
     model.versions.push(entry);
   }
   const aliasDir = join(dir, "aliases");
   for (const [alias, version] of Object.entries(await textFiles(aliasDir, skip))) model.aliases[alias] = `${KIND}:models/${modelName}/${version.trim()}`;
   return model;
+}
+
+/**
+ * The logged model an MLflow 3 version was made from: its `model_id`, or a source `models:/<id>`
+ * (`models:/<name>/<version>` names another version, not a logged model). Null for 2.x sources.
+ */
+function loggedModelId(modelId: unknown, source: string): string | null {
+  if (typeof modelId === "string" && modelId) return modelId;
+  const m = /^models:\/([^/]+)\/?$/.exec(source);
+  return m ? m[1]! : null;
 }
 
 /** The path inside the run's artifacts a version's source names ("" for the whole folder), or null. */
@@ -234,42 +254,4 @@ function pickArtifact(run: SourceRun, path: string): { name: string; file: strin
   if (mlmodel) return mlmodel;
   if (inside.length === 1) return inside[0]!;
   return `its source is a folder of ${inside.length} files without an MLmodel; a runelog version holds one artifact`;
-}
-
-/** Files of a folder as key → text, keys with "/" for sub-folders (MLflow stores "a/b" as a/b). */
-async function textFiles(dir: string, skip: Skip): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const key of await files(dir, true)) {
-    try {
-      out[key] = await readFile(join(dir, key), "utf8");
-    } catch (err) {
-      skip(join(dir, key), `cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
-    }
-  }
-  return out;
-}
-
-async function readYaml(file: string): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; reason: string }> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === "ENOENT" ? "no meta.yaml (a writer was killed before it wrote one)" : `cannot be read (${code ?? err})` };
-  }
-  if (text.trim() === "") return { ok: false, reason: "empty meta.yaml (a writer was killed while writing it)" };
-  try {
-    const value: unknown = parseYaml(text);
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return { ok: false, reason: "meta.yaml is not a mapping" };
-    return { ok: true, value: value as Record<string, unknown> };
-  } catch {
-    return { ok: false, reason: "meta.yaml is not valid YAML (cut off or damaged)" };
-  }
-}
-
-function epochIso(value: unknown): string | null {
-  const ms = typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isFinite(ms)) return null;
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
