@@ -270,8 +270,9 @@ const shifty = (later: unknown): Record<string, unknown> => {
   let reads = 0;
   return Object.defineProperty({}, "p", { enumerable: true, get: () => (reads++ === 0 ? 1 : later) });
 };
-const throwing = (): Record<string, unknown> =>
-  Object.defineProperty({}, "p", { enumerable: true, get: () => { throw new Error("user's own error"); } });
+const throwingAt = (key: string): Record<string, unknown> =>
+  Object.defineProperty({}, key, { enumerable: true, get: () => { throw new Error("user's own error"); } });
+const throwing = (): Record<string, unknown> => throwingAt("p");
 /** A Proxy whose keys change between reads: valid keys first, then one with a newline. */
 const keyShifter = (): Record<string, unknown> => {
   let calls = 0;
@@ -304,7 +305,9 @@ const hostileCases: Case[] = [
   ["setTags: a getter that throws", "tags", (c) => c.run.setTags(throwing() as never)],
   ["logModel: a getter that throws", "model", (c) => c.run.logModel({ w: throwing() }, "getter.json")],
   ["logParams: a revoked Proxy", "params", (c) => c.run.logParams(revoked())],
-  ["logMetric options: a getter that throws", "options", (c) => c.run.logMetric("m", 1, throwing() as never)],
+  // Only `step` and `timestamp` are read from metric options (an unknown key is never touched).
+  ["logMetric options: a step getter that throws", "options", (c) => c.run.logMetric("m", 1, throwingAt("step") as never)],
+  ["logMetrics options: a timestamp getter that throws", "options", (c) => c.run.logMetrics({ m: 1 }, throwingAt("timestamp") as never)],
   ["logParam: 1,001 levels deep", "value", (c) => c.run.logParam("p", nested(1001))],
   ["logParam: 2,500 levels deep", "value", (c) => c.run.logParam("p", nested(2500))],
   ["logParam: 100,000 levels deep", "value", (c) => c.run.logParam("p", nested(100_000))],
