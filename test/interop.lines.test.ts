@@ -2,7 +2,10 @@
  * The JSON-lines splitter: records go to the sink, every other byte comes out unchanged and in
  * order, however the input is cut into chunks (fast-check property).
  */
+import { PassThrough, Readable } from "node:stream";
 import fc from "fast-check";
+import { feedLines } from "../src/interop/feed.js";
+import type { ActiveRun } from "../src/run.js";
 import { LineSplitter, parsePythonJson, parseRecord, type RawRecord } from "../src/interop/lines.js";
 
 async function run(chunks: Buffer[]): Promise<{ out: Buffer; records: Array<[number, RawRecord]>; lines: number }> {
@@ -96,5 +99,31 @@ describe("records", () => {
     expect(parseRecord(Buffer.from('{"metrics": {"a": 1}, "epoch": 3}'))).toBeNull();
     expect(parseRecord(Buffer.from('{"step": 3}'))).toBeNull();
     expect(parseRecord(Buffer.from('{"tags": {"a": "b"}}'))).toEqual({ tags: { a: "b" } });
+  });
+});
+
+describe("feedLines", () => {
+  test("a failed group commit is reported for every line it held, a bad line for itself", async () => {
+    // A run whose journal commits each turn's calls together and fails them together (a full disk),
+    // as the real group commit does: every call of a turn gets the same promise.
+    let shared: Promise<void> | null = null;
+    const groupCall = () => {
+      if (!shared) {
+        shared = new Promise<void>((_, reject) => setImmediate(() => reject(new Error("no space left on device"))));
+        void shared.catch(() => {});
+        setImmediate(() => (shared = null));
+      }
+      return shared;
+    };
+    const run = { logMetric: groupCall, logMetrics: groupCall, logParams: groupCall, setTags: groupCall } as unknown as ActiveRun;
+    const warnings: string[] = [];
+    const input = Readable.from([Buffer.from('{"metrics": {"a": 1}}\n{"metrics": {"b\\u0001": 2}}\ntext\n{"metrics": {"a": 3}, "params": {"p": 1}}\n{"metrics": {"a": 4}}\n')]);
+    const out = new PassThrough();
+    const report = await feedLines(input, run, { out, warn: (m) => warnings.push(m), cwd: "." });
+    expect(warnings.filter((w) => w.includes("no space left on device")).sort()).toEqual(
+      ["runelog: line 1: no space left on device", "runelog: line 4: no space left on device", "runelog: line 4: no space left on device", "runelog: line 5: no space left on device"],
+    );
+    expect(warnings.filter((w) => !w.includes("no space left on device"))).toEqual([expect.stringMatching(/^runelog: line 2: .*control characters/)]);
+    expect(report).toEqual({ lines: 5, records: 4, rejected: 5 });
   });
 });

@@ -65,8 +65,9 @@ export async function execCommand(tracker: RuneLog, command: string[], options: 
     exitCode = exit.code ?? 1;
     status = exitCode === 0 ? "FINISHED" : "FAILED";
   }
-  // A Node child that resumed the run may have ended it itself; its process's exit still has the last word.
-  const current = await tracker.getRun(run.runId);
-  if (!current || current.endTime === null || current.status !== status) await run.end(status);
+  // The command's exit has the last word, even over a Node child that resumed the run and ended it
+  // itself (that run then has two RunEnded events, this one last). Ending without reading the run
+  // first spares a replay of the whole experiment (a third of exec's CPU on 200,000 lines).
+  await run.end(status);
   return { runId: run.runId, experimentId: run.experimentId, exitCode, status, signal: exit.signal, feed };
 }

@@ -11,7 +11,7 @@ import * as validate from "../validate.js";
 import { checkRecord, LineSplitter, type RawRecord } from "./lines.js";
 
 /** Log calls in flight before the feed waits for them (the journal commits them in groups meanwhile). */
-const MAX_IN_FLIGHT = 8192;
+const MAX_IN_FLIGHT = 2048;
 
 export interface FeedReport {
   lines: number;
@@ -33,16 +33,29 @@ export interface FeedOptions {
 export async function feedLines(input: Readable, run: ActiveRun, options: FeedOptions): Promise<FeedReport> {
   const report: FeedReport = { lines: 0, records: 0, rejected: 0 };
   let inFlight: Array<Promise<void>> = [];
-  const rejected = (line: number, err: unknown) => {
-    report.rejected++;
-    options.warn(`runelog: line ${line}: ${err instanceof RuneLogError || err instanceof Error ? err.message : String(err)}`);
+  let calls = 0;
+  const rejected = (lines: readonly number[], err: unknown) => {
+    report.rejected += lines.length;
+    const message = err instanceof RuneLogError || err instanceof Error ? err.message : String(err);
+    for (const line of lines) options.warn(`runelog: line ${line}: ${message}`);
   };
+  // Calls the journal commits together return one shared promise: it is watched once, with the
+  // lines it stands for, instead of once per call (most of exec's garbage).
+  let last: { call: Promise<void>; lines: number[] } | null = null;
   const track = (line: number, call: Promise<void>) => {
-    inFlight.push(call.catch((err) => rejected(line, err)));
+    calls++;
+    if (last?.call === call) {
+      last.lines.push(line);
+      return;
+    }
+    const tracked = (last = { call, lines: [line] });
+    inFlight.push(call.catch((err) => rejected(tracked.lines, err)));
   };
   const settle = async () => {
     const waiting = inFlight;
     inFlight = [];
+    last = null;
+    calls = 0;
     await Promise.all(waiting);
   };
 
@@ -61,19 +74,19 @@ export async function feedLines(input: Readable, run: ActiveRun, options: FeedOp
           try {
             validate.key("metrics key", keys[0]); // named as logMetrics would name it
           } catch (err) {
-            rejected(line, err);
+            rejected([line], err);
             return;
           }
           track(line, run.logMetric(keys[0]!, metrics[keys[0]!]!, metricOptions(raw.step, raw.timestamp)));
         } else track(line, run.logMetrics(metrics, metricOptions(raw.step, raw.timestamp)));
-        return inFlight.length >= MAX_IN_FLIGHT ? settle() : undefined;
+        return calls >= MAX_IN_FLIGHT ? settle() : undefined;
       }
       report.records++;
       let checked;
       try {
         checked = checkRecord(raw);
       } catch (err) {
-        rejected(line, err);
+        rejected([line], err);
         return;
       }
       const log = () => {
@@ -83,7 +96,7 @@ export async function feedLines(input: Readable, run: ActiveRun, options: FeedOp
       };
       if (checked.artifacts.length === 0) {
         log();
-        return inFlight.length >= MAX_IN_FLIGHT ? settle() : undefined;
+        return calls >= MAX_IN_FLIGHT ? settle() : undefined;
       }
       // Artifacts: every file must exist before anything of the record is logged, and the record's
       // events keep their place in line order, so this one waits for what came before.
@@ -91,8 +104,8 @@ export async function feedLines(input: Readable, run: ActiveRun, options: FeedOp
         const files = checked.artifacts.map((p) => resolve(options.cwd, p));
         for (const [i, file] of files.entries()) {
           const info = await stat(file).catch(() => null);
-          if (!info) return rejected(line, new ArtifactNotFound(checked.artifacts[i]!, "no such file"));
-          if (!info.isFile()) return rejected(line, new InvalidInput(`artifacts[${i}]`, `${checked.artifacts[i]} is not a regular file`));
+          if (!info) return rejected([line], new ArtifactNotFound(checked.artifacts[i]!, "no such file"));
+          if (!info.isFile()) return rejected([line], new InvalidInput(`artifacts[${i}]`, `${checked.artifacts[i]} is not a regular file`));
         }
         await settle();
         log();

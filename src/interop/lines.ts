@@ -81,7 +81,7 @@ export class LineSplitter {
           this.lines++;
           const parsed = parseRecord(chunk, pos, end);
           if (parsed) {
-            await flushPass(pos);
+            if (passFrom >= 0) await flushPass(pos); // not awaited when there is nothing to write: this is the per-record path
             const wait = this.sink.record(parsed, this.lines);
             if (wait) await wait;
           } else if (passFrom < 0) passFrom = pos;
