@@ -130,7 +130,7 @@ describe("getExperimentSummaries", () => {
   /** Experiments: b (2 runs), a (1 run), c (no runs), created in that order, each a millisecond apart. */
   async function seed(): Promise<Record<string, string>> {
     const ids: Record<string, string> = {};
-    await tracker.listExperiments(); // the store (and Default) now exists
+    await tracker.getOrCreateExperiment("Default"); // the first write creates the store and Default (a read creates nothing)
     await nextMillisecond();
     ids.b = await tracker.getOrCreateExperiment("b");
     await nextMillisecond();
