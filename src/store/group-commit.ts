@@ -49,8 +49,12 @@ export class GroupCommit<T> {
       } catch (err) {
         for (const group of batch) group.reject(err);
       }
-      const pause = this.queue.length > 0 ? this.pauseMs() : 0;
-      if (pause > 0) await new Promise<void>((resolve) => setTimeout(resolve, pause));
+      if (this.queue.length === 0) break;
+      // More was queued meanwhile (e.g. an awaited loop's next call). Go round the event loop before
+      // the next batch: a flush can complete without any I/O wait, and a loop of microtasks alone
+      // would starve timers and I/O. The pause, when asked for, lets other processes take a turn.
+      const pause = this.pauseMs();
+      await new Promise<void>((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)));
     }
     this.draining = false;
   }
