@@ -88,8 +88,6 @@ const LINE_SQL = `'{"seq":' || seq || ',"v":' || v || ',"id":"' || id || '","ts"
 /** Every column handed over as the text the server sent (the lines are text already; nothing to convert). */
 const TEXT_AS_IS = { getTypeParser: () => (value: string) => value } as unknown as pg.CustomTypesConfig;
 
-const first = (row: unknown[]) => row[0] as string;
-
 /** `,"crc":"` + 8 hex digits + `"}`: how every line ends. */
 const CRC_SUFFIX = 18;
 const HEX = new Int8Array(128).fill(-1);
@@ -149,6 +147,14 @@ function lit(s: string): string {
   if (s.includes("\\")) return ` E'${s.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
   return `'${s.replaceAll("'", "''")}'`;
 }
+
+/**
+ * Rows per read, however large maxBytes: a chunk's events stay alive until the caller has folded
+ * them, and small chunks let them die young (V8's young generation is a few MB), where 50,000 rows
+ * got them copied and promoted, GC then costing as much as decoding. A round trip per 2,000 rows is
+ * cheap next to decoding them, and the projector asks for the next chunk before folding this one.
+ */
+const ROWS_PER_READ = 2000;
 
 /** Rows per INSERT statement: a batch larger than this is several statements in the one transaction. */
 const ROWS_PER_STATEMENT = 5000;
@@ -285,19 +291,32 @@ export class PgJournal implements Journal {
    */
   async read(from: Position, options: ReadOptions = {}): Promise<ReadChunk> {
     const { maxBytes = 8 * 1024 * 1024, onCorrupt = "throw", accepts } = options;
-    const limit = Math.max(1, Math.min(50_000, Math.floor(maxBytes / 128)));
-    let lines: string[];
+    const limit = Math.max(1, Math.min(ROWS_PER_READ, Math.floor(maxBytes / 128)));
+    // Rows are checked as they arrive, each line dropped once decoded: only the events stay alive, and the server sends on meanwhile.
+    const checked: Array<StoredEvent | null> = [];
+    const failed = new Map<number, string>();
     try {
-      lines = await this.conn.withClient(async (c) => {
+      await this.conn.withClient((c) => {
         const text = `SELECT ${LINE_SQL} FROM ${this.conn.table("events")} WHERE stream = $1 AND seq > $2 ORDER BY seq LIMIT $3`;
-        return (await c.query({ text, values: [this.stream, from.seq, limit], rowMode: "array", types: TEXT_AS_IS })).rows.map(first);
+        const query = new pg.Query({ text, values: [this.stream, from.seq, limit], rowMode: "array", types: TEXT_AS_IS } as pg.QueryConfig);
+        checked.length = 0;
+        failed.clear();
+        return new Promise<void>((resolve, reject) => {
+          query.on("row", (row: string[]) => {
+            const event = decodeRow(row[0]!);
+            if (!event) failed.set(checked.length, row[0]!);
+            checked.push(event);
+          });
+          query.on("error", reject);
+          query.on("end", () => resolve());
+          void c.query(query);
+        });
       });
     } catch (err) {
       if (isUndefinedTable(err)) return { events: [], end: from, problems: [], tornTail: null, atEnd: true };
       throw err;
     }
-    const checked: Array<StoredEvent | null> = lines.map(decodeRow);
-    if (checked.includes(null)) await this.recheck(lines, checked);
+    if (failed.size > 0) await this.recheck(failed, checked);
 
     const events: StoredEvent[] = [];
     const problems: Problem[] = [];
@@ -312,7 +331,7 @@ export class PgJournal implements Journal {
     for (let i = 0; i < checked.length; i++) {
       const event = checked[i];
       if (!event) {
-        report("bad-checksum", seqOfLine(lines[i]!));
+        report("bad-checksum", seqOfLine(failed.get(i)!));
         resync = true;
         continue;
       }
@@ -332,13 +351,13 @@ export class PgJournal implements Journal {
       hash = event.crc;
     }
     const end: PgPosition = { seq, hash };
-    return { events, end, problems, tornTail: null, atEnd: lines.length < limit };
+    return { events, end, problems, tornTail: null, atEnd: checked.length < limit };
   }
 
   /** Rows whose SQL-built line did not match its crc, checked again from their columns with the line built here. */
-  private async recheck(lines: string[], checked: Array<StoredEvent | null>): Promise<void> {
+  private async recheck(failed: Map<number, string>, checked: Array<StoredEvent | null>): Promise<void> {
     const suspects = new Map<number, number>();
-    checked.forEach((e, i) => e === null && suspects.set(seqOfLine(lines[i]!), i));
+    for (const [i, line] of failed) suspects.set(seqOfLine(line), i);
     const text = `SELECT seq, v, id, ts, type, data::text, prev, crc FROM ${this.conn.table("events")} WHERE stream = $1 AND seq = ANY($2::bigint[])`;
     const rows = await this.conn.withClient(async (c) => (await c.query({ text, values: [this.stream, [...suspects.keys()]], rowMode: "array" })).rows as unknown[][]);
     for (const row of rows) {
