@@ -297,13 +297,15 @@ export class PgJournal implements Journal {
     const failed = new Map<number, string>();
     try {
       await this.conn.withClient((c) => {
-        // Through a cursor, which PostgreSQL plans for a fast start: as a plain `ORDER BY seq LIMIT`, a
-        // table not yet analyzed (a big experiment just written) got a bitmap scan of every row after
-        // `from` and a sort, on each read. Two statements in one round trip (the simple protocol,
-        // hence the literals), one implicit transaction that closes the cursor.
+        // In index order, always: on a table not yet analyzed (a big experiment just written) the
+        // planner takes the stream's rows for few, and planned `ORDER BY seq LIMIT` as a bitmap scan
+        // of every row after `from` plus a sort, on each read (57 ms a read instead of 1 at 200,000
+        // rows). enable_sort off for this statement only (SET LOCAL, in the implicit transaction of
+        // a two-statement query: one round trip, the simple protocol, hence the literals) leaves the
+        // primary key's order as the only plan. A cursor did the same but cost ~4–7 ms a read.
         const text =
-          `DECLARE runelog_read NO SCROLL CURSOR FOR SELECT ${LINE_SQL} FROM ${this.conn.table("events")} WHERE stream = ${lit(this.stream)} AND seq > ${Math.trunc(from.seq)} ORDER BY seq; ` +
-          `FETCH ${limit} FROM runelog_read`;
+          `SET LOCAL enable_sort = off; ` +
+          `SELECT ${LINE_SQL} FROM ${this.conn.table("events")} WHERE stream = ${lit(this.stream)} AND seq > ${Math.trunc(from.seq)} ORDER BY seq LIMIT ${limit}`;
         const query = new pg.Query({ text, rowMode: "array", types: TEXT_AS_IS } as pg.QueryConfig);
         checked.length = 0;
         failed.clear();
