@@ -231,12 +231,11 @@ if (!PG_URL) {
     for (let i = 0; i < 100_010; i++) pending.push(run.logMetric("m", i, { step: i }));
     await Promise.all(pending);
     await run.end();
-    expect((await open().getRun(run.runId))?.metrics.m).toBe(100_009); // folds, then saves a snapshot
-    let snaps: any[] = [];
-    for (let i = 0; i < 200 && snaps.length === 0; i++) {
-      snaps = await sql(url, `SELECT stream, projection FROM snapshots`); // uploaded in the background
-      if (snaps.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
+    // Read once and close at once, as a script does: the fold uploads its snapshot in the background, and close() waits for it.
+    const reader = new RuneLog({ path: url, cacheDir });
+    expect((await reader.getRun(run.runId))?.metrics.m).toBe(100_009);
+    await reader.close();
+    const snaps = await sql(url, `SELECT stream, projection FROM snapshots`);
     expect(snaps.map((s) => s.stream)).toContain(`experiments/${run.experimentId}`);
     expect((await open().getRun(run.runId))?.metrics.m).toBe(100_009);
     await sql(url, `UPDATE snapshots SET body = overlay(body placing '\\x00'::bytea from 40 for 1)`);

@@ -92,7 +92,9 @@ export class PgStore implements Store {
     }
   }
 
-  close(): Promise<void> {
-    return this.journals.close();
+  /** Waits for snapshot uploads under way, then ends the connections. */
+  async close(): Promise<void> {
+    await this.snapshots.settled();
+    await this.journals.close();
   }
 }

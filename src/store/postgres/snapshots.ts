@@ -22,6 +22,9 @@ interface Snap {
 }
 
 export class PgSnapshotStore implements SnapshotStore {
+  /** Uploads still under way: closing the store waits for them (see save). */
+  private readonly uploads = new Set<Promise<unknown>>();
+
   constructor(private readonly conn: PgConnection) {}
 
   async load(stream: StreamName, projection: string, version: number): Promise<{ position: Position; data: unknown } | null> {
@@ -41,16 +44,25 @@ export class PgSnapshotStore implements SnapshotStore {
   /**
    * Serializes now (the state may change after this returns) and uploads in the background: a big
    * experiment's snapshot is tens of MB, and the read that crossed the cadence should not wait for
-   * it. A failed or cut-off upload leaves the previous snapshot (or none): it is only a cache.
+   * it. Closing the store waits for uploads under way (`settled`): a script that reads once and
+   * closes — the usual cold start — would otherwise end the pool under the upload and never leave a
+   * snapshot. A failed upload leaves the previous snapshot (or none): it is only a cache.
    */
   async save(stream: StreamName, projection: string, version: number, position: Position, data: unknown): Promise<void> {
     const payload = serialize({ format: FORMAT, schema: SCHEMA_VERSION, projection, version, position: { ...position }, data } satisfies Snap);
     const body = Buffer.concat([createHash("sha256").update(payload).digest(), payload]);
-    void this.conn
+    const upload = this.conn
       .query(
         `INSERT INTO ${this.conn.table("snapshots")} (stream, projection, body) VALUES ($1, $2, $3) ON CONFLICT (stream, projection) DO UPDATE SET body = EXCLUDED.body`,
         [stream, projection, body],
       )
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => this.uploads.delete(upload));
+    this.uploads.add(upload);
+  }
+
+  /** Resolves once every upload started so far has finished or failed. */
+  async settled(): Promise<void> {
+    while (this.uploads.size > 0) await Promise.all([...this.uploads]);
   }
 }
