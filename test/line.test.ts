@@ -44,6 +44,20 @@ describe("lines laid out before the lock, sealed under it", () => {
     );
   });
 
+  test("a scratch buffer lent again and again gives the same lines, however the batches' sizes and characters vary", () => {
+    const scratch = { buffer: Buffer.alloc(0) };
+    fc.assert(
+      fc.property(fc.array(bodyArb, { minLength: 0, maxLength: 40 }), fc.integer({ min: 1, max: 10 ** 9 }), (bodies, firstSeq) => {
+        const lines = layOutLines(bodies.map((body) => ({ body })), firstSeq, scratch);
+        const last = sealLines(lines, firstSeq, GENESIS_HASH);
+        const expected = definedLines(bodies, firstSeq, GENESIS_HASH);
+        expect(lines.bytes.toString("utf8")).toBe(expected.text);
+        expect(last).toBe(expected.last);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test("laid out for one first seq, sealed for another: right when the digits fit, refused when they do not", () => {
     const bodies = Array.from({ length: 10 }, (_, i) => ({ body: `"n":${i}` }));
     // Room for 95..104 (two digits, then three from the 6th line); 96..105 crosses one line earlier.

@@ -13,7 +13,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, wr
 import { dirname } from "node:path";
 import { ConcurrencyConflict } from "../../types.js";
 import { JournalCorrupted } from "../../../errors.js";
-import { type EventDraft, type LaidOutLines, layOutLines, sealLines } from "../../line.js";
+import { type EventDraft, type LaidOutLines, type LayoutScratch, layOutLines, sealLines } from "../../line.js";
 import { type Held, isStillMine, journalLock, type LockOptions } from "./lock.js";
 import { readTail } from "./read.js";
 import { GroupCommit, type Group as CommitGroup } from "../../group-commit.js";
@@ -45,6 +45,8 @@ export class JournalWriter {
   // batch. A writer that found the lock free (no one else is writing) never pauses: a loop of
   // awaited calls in one process runs at full speed.
   private contended = false;
+  /** Where batches are laid out, one after another (a layout made again under the lock gets its own). */
+  private readonly scratch: LayoutScratch = { buffer: Buffer.alloc(0) };
   private readonly commits = new GroupCommit<EventDraft>((batch) => this.flush(batch), () => (this.contended ? FAIR_PAUSE_MS : 0));
 
   constructor(readonly file: string, private readonly options: WriterOptions) {}
@@ -62,7 +64,7 @@ export class JournalWriter {
     // The lines are laid out and encoded here, outside the lock, numbered from where this process
     // last left the journal: under the lock each only gets its sequence number, its predecessor's
     // crc and its own, written in place.
-    const lines = layOutLines(allItems(batch), (this.known?.seq ?? 0) + 1);
+    const lines = layOutLines(allItems(batch), (this.known?.seq ?? 0) + 1, this.scratch);
     let written: Group[] | null = null;
     while (!written) written = await journalLock.withLock(this.file, this.options.lock, (held) => this.writeBatch(batch, lines, held));
     for (const group of written) group.resolve();
