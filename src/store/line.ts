@@ -29,9 +29,11 @@ export function hex8(n: number): string {
 // A line is `{"seq":` + digits + `,` + body + LINE_END with its x's replaced: prev, then the crc.
 const LINE_START = '{"seq":';
 const LINE_END = ',"prev":"xxxxxxxx","crc":"xxxxxxxx"}\n';
-const PREV_FROM_END = 28; // the prev's 8 hex digits start this many bytes before the line's end
-const CRC_FROM_END = 11; // and the crc's
-const CRC_COVERS_TO_END = 19; // the crc covers the line up to, not including, `,"crc":"`
+const PREV_FROM_END = LINE_END.length - ',"prev":"'.length; // the prev's 8 hex digits start this many bytes before the line's end
+const CRC_FROM_END = LINE_END.length - LINE_END.indexOf(CRC_PREFIX) - CRC_PREFIX.length; // and the crc's
+const CRC_COVERS_TO_END = LINE_END.length - LINE_END.indexOf(CRC_PREFIX); // the crc covers the line up to, not including, `,"crc":"`
+/** A line's bytes besides its body, at most (16 digits of seq). */
+const LINE_OVERHEAD = LINE_START.length + 16 + 1 + LINE_END.length;
 const ZEROS = Array.from({ length: 17 }, (_, n) => "0".repeat(n));
 
 const POWERS_OF_TEN = Array.from({ length: 17 }, (_, d) => 10 ** d);
@@ -62,7 +64,7 @@ export interface LayoutScratch {
 export function layOutLines(drafts: ReadonlyArray<Pick<EventDraft, "body">>, firstSeq: number, scratch?: LayoutScratch): LaidOutLines {
   const n = drafts.length;
   const ends = new Array<number>(n);
-  let room = n * (LINE_START.length + 17 + LINE_END.length);
+  let room = n * LINE_OVERHEAD;
   for (let i = 0; i < n; i++) room += drafts[i]!.body.length; // the bytes of all-ASCII bodies
   // A fresh ~300 KB buffer per batch was a sixth of a busy writer's garbage-collection time.
   if (scratch && scratch.buffer.length < room) scratch.buffer = Buffer.allocUnsafe(room * 2);
@@ -73,7 +75,7 @@ export function layOutLines(drafts: ReadonlyArray<Pick<EventDraft, "body">>, fir
     // joining all lines first.
     const line = `${LINE_START}${ZEROS[digitCount(firstSeq + i)]},${drafts[i]!.body}${LINE_END}`;
     if (p + line.length * 3 > bytes.length) {
-      const need = p + Buffer.byteLength(line) + (n - i - 1) * (LINE_START.length + 17 + LINE_END.length);
+      const need = p + Buffer.byteLength(line) + (n - i - 1) * LINE_OVERHEAD;
       if (need > bytes.length) bytes = Buffer.concat([bytes.subarray(0, p)], Math.max(need, bytes.length * 2));
     }
     p += bytes.write(line, p, "utf8");

@@ -101,13 +101,13 @@ export class JournalWriter {
         accepted.push(group);
         headAfter += group.items.length;
       }
-      const drafts = accepted.length === batch.length ? null : accepted.flatMap((g) => g.items);
       // The layout is used as it is unless a group dropped out or the journal moved on by enough
       // to need more digits somewhere; then the lines are laid out again here, under the lock.
-      let lines = drafts ? layOutLines(drafts, seq + 1) : laidOut;
+      const layOutAgain = () => layOutLines(allItems(accepted), seq + 1);
+      let lines = accepted.length === batch.length ? laidOut : layOutAgain();
       let last = sealLines(lines, seq + 1, hash);
       if (last === null) {
-        lines = layOutLines(drafts ?? allItems(batch), seq + 1);
+        lines = layOutAgain();
         last = sealLines(lines, seq + 1, hash)!;
       }
       const length = lines.ends.length > 0 ? lines.ends[lines.ends.length - 1]! : 0;
