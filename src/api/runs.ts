@@ -2,7 +2,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { basename } from "node:path";
 import { InvalidInput, NoActiveRun, RunNotFound } from "../errors.js";
-import { type EventMap, newId } from "../events.js";
+import { type EventMap, type EventType, newId } from "../events.js";
 import { entryScript, envMeta, gitMeta, HOST } from "../meta.js";
 import { ActiveRun, type RunSink } from "../run.js";
 import * as validate from "../validate.js";
@@ -15,23 +15,29 @@ const START_RUN_OPTIONS = ["experimentName", "experimentId", "logGitMeta", "logE
 
 export type RunFn<T> = (run: ActiveRun) => T | Promise<T>;
 
-export class RunsApi {
+/**
+ * Runs, and the RunSink of every ActiveRun it hands out. The sink is this class's own methods, not
+ * an object of closures made per tracker: the logging path then calls the same functions whatever
+ * tracker a run came from, and V8's optimized code for it survives a process opening a second store.
+ */
+export class RunsApi implements RunSink {
   private readonly context = new AsyncLocalStorage<ActiveRun>();
   private readonly started: ActiveRun[] = [];
-  private readonly sink: RunSink;
 
-  constructor(private readonly ctx: Context, private readonly experiments: ExperimentsApi, private readonly artifacts: ArtifactsApi) {
-    this.sink = {
-      append: (experimentId, type, data) => {
-        const written = this.ctx.append(experimentId, type, data);
-        return type === "ArtifactLogged" ? written.then(() => this.keepArtifact(data as EventMap["ArtifactLogged"])) : written;
-      },
-      storeArtifact: (runId, name, source) => this.artifacts.store(runId, name, source),
-      ended: (run) => {
-        const i = this.started.indexOf(run);
-        if (i >= 0) this.started.splice(i, 1);
-      },
-    };
+  constructor(private readonly ctx: Context, private readonly experiments: ExperimentsApi, private readonly artifacts: ArtifactsApi) {}
+
+  append<T extends EventType>(experimentId: string, type: T, data: EventMap[T]): Promise<void> {
+    const written = this.ctx.append(experimentId, type, data);
+    return type === "ArtifactLogged" ? written.then(() => this.keepArtifact(data as EventMap["ArtifactLogged"])) : written;
+  }
+
+  storeArtifact(runId: string, name: string, source: { file: string } | { bytes: Uint8Array }): Promise<{ sha256: string; size: number }> {
+    return this.artifacts.store(runId, name, source);
+  }
+
+  ended(run: ActiveRun): void {
+    const i = this.started.indexOf(run);
+    if (i >= 0) this.started.splice(i, 1);
   }
 
   async start<T>(options: StartRunOptions | undefined, fn: RunFn<T> | undefined): Promise<ActiveRun | T> {
@@ -56,7 +62,7 @@ export class RunsApi {
     const parentRunId = this.active()?.runId ?? null;
     await this.ctx.append(expId, "RunStarted", { runId, experimentId: expId, parentRunId, pid: process.pid, host: HOST, tags, git, env });
     this.ctx.homeOf(runId, expId);
-    const run = new ActiveRun(this.sink, runId, expId);
+    const run = new ActiveRun(this, runId, expId);
     if (logCode) {
       const script = await entryScript();
       if (script) await run.logArtifact(script, { name: validName(basename(script)) ?? "entry-script" });
@@ -70,13 +76,13 @@ export class RunsApi {
     if (fn !== undefined && typeof fn !== "function") throw new InvalidInput("fn", "must be a function");
     const run = await this.ctx.requireRun(runId);
     await this.ctx.append(run.experimentId, "RunResumed", { runId, pid: process.pid, host: HOST });
-    return this.enter(new ActiveRun(this.sink, runId, run.experimentId), fn);
+    return this.enter(new ActiveRun(this, runId, run.experimentId), fn);
   }
 
   /** A handle that logs into an existing run without resuming it: no event, its status stays as it is. */
   async attach(runId: string): Promise<ActiveRun> {
     validate.identifier("runId", runId);
-    return new ActiveRun(this.sink, runId, (await this.ctx.requireRun(runId)).experimentId);
+    return new ActiveRun(this, runId, (await this.ctx.requireRun(runId)).experimentId);
   }
 
   /** An artifact logged while its run or experiment was deleted would be held for ever: release it, and say the run is gone. */

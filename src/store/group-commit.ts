@@ -15,13 +15,23 @@ export interface Group<T> {
   reject: (err: unknown) => void;
 }
 
+/**
+ * What writes a group commit's batches. A writer passes itself (its class's methods), not closures
+ * made per writer: the drain loop then calls the same function for every journal, and V8's
+ * optimized code survives a process writing to a second journal.
+ */
+export interface BatchWriter<T> {
+  flush(batch: Array<Group<T>>): Promise<void>;
+  /** How long to wait between two batches when more is queued (0: none), asked after each batch. */
+  pauseMs(): number;
+}
+
 export class GroupCommit<T> {
-  private queue: Array<Group<T>> = [];
+  private queue = emptyQueue<T>();
   private open: Group<T> | null = null;
   private draining = false;
 
-  /** `pauseMs`: how long to wait between two batches when more is queued (0: none), asked after each batch. */
-  constructor(private readonly flush: (batch: Array<Group<T>>) => Promise<void>, private readonly pauseMs: () => number = () => 0) {}
+  constructor(private readonly writer: BatchWriter<T>) {}
 
   add(items: readonly T[], expectedSeq?: number): Promise<void> {
     let group = expectedSeq === undefined ? this.open : null;
@@ -42,10 +52,10 @@ export class GroupCommit<T> {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue;
-      this.queue = [];
+      this.queue = emptyQueue();
       this.open = null;
       try {
-        await this.flush(batch);
+        await this.writer.flush(batch);
       } catch (err) {
         for (const group of batch) group.reject(err);
       }
@@ -53,11 +63,16 @@ export class GroupCommit<T> {
       // More was queued meanwhile (e.g. an awaited loop's next call). Go round the event loop before
       // the next batch: a flush can complete without any I/O wait, and a loop of microtasks alone
       // would starve timers and I/O. The pause, when asked for, lets other processes take a turn.
-      const pause = this.pauseMs();
+      const pause = this.writer.pauseMs();
       await new Promise<void>((resolve) => (pause > 0 ? setTimeout(resolve, pause) : setImmediate(resolve)));
     }
     this.draining = false;
   }
+}
+
+/** Every queue array is made here, at one site, so all have the elements kind V8 saw first (one \`push\` for all). */
+function emptyQueue<T>(): Array<Group<T>> {
+  return [];
 }
 
 function newGroup<T>(expectedSeq: number | undefined): Group<T> {

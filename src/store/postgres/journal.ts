@@ -17,7 +17,7 @@ import type { EventDraft, StoredEvent } from "../../events.js";
 import { GENESIS_HASH, hex8 } from "../line.js";
 import { ConcurrencyConflict, type Journal, type Position, type Problem, type ProblemKind, type ReadChunk, type ReadOptions } from "../types.js";
 import { isUndefinedTable, type PgConnection } from "./connection.js";
-import { GroupCommit, type Group as CommitGroup } from "../group-commit.js";
+import { type BatchWriter, GroupCommit, type Group as CommitGroup } from "../group-commit.js";
 
 export type SequenceStrategy = "lock" | "retry";
 
@@ -159,8 +159,8 @@ const ROWS_PER_READ = 2000;
 /** Rows per INSERT statement: a batch larger than this is several statements in the one transaction. */
 const ROWS_PER_STATEMENT = 5000;
 
-export class PgJournal implements Journal {
-  private readonly commits = new GroupCommit<Prepared>((batch) => this.flush(batch));
+export class PgJournal implements Journal, BatchWriter<Prepared> {
+  private readonly commits = new GroupCommit<Prepared>(this);
   /** The head after our own last write (the retry strategy tries it first). */
   private head: { seq: number; crc: string } | null = null;
 
@@ -181,7 +181,12 @@ export class PgJournal implements Journal {
     return this.commits.add(rows, expectedSeq);
   }
 
-  private async flush(batch: Group[]): Promise<void> {
+  pauseMs(): number {
+    return 0;
+  }
+
+  /** Called by the group commit only. */
+  async flush(batch: Group[]): Promise<void> {
     await this.conn.ensureSchema();
     const outcome = this.strategy === "lock" ? await this.writeLocked(batch) : await this.writeOptimistic(batch);
     for (const [group, result] of outcome) result === true ? group.resolve() : group.reject(result);

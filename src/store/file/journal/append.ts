@@ -16,7 +16,7 @@ import { JournalCorrupted } from "../../../errors.js";
 import { type EventDraft, type LaidOutLines, type LayoutScratch, layOutLines, sealLines } from "../../line.js";
 import { type Held, isStillMine, journalLock, type LockOptions } from "./lock.js";
 import { readTail } from "./read.js";
-import { GroupCommit, type Group as CommitGroup } from "../../group-commit.js";
+import { type BatchWriter, GroupCommit, type Group as CommitGroup } from "../../group-commit.js";
 
 export interface WriterOptions {
   lock: LockOptions;
@@ -36,7 +36,7 @@ interface Known {
   hash: string;
 }
 
-export class JournalWriter {
+export class JournalWriter implements BatchWriter<EventDraft> {
   private known: Known | null = null;
   private dirReady = false;
   // With more queued, a writer that had to wait its turn at the lock steps back from it for longer
@@ -47,7 +47,7 @@ export class JournalWriter {
   private contended = false;
   /** Where batches are laid out, one after another (a layout made again under the lock gets its own). */
   private readonly scratch: LayoutScratch = { buffer: Buffer.alloc(0) };
-  private readonly commits = new GroupCommit<EventDraft>((batch) => this.flush(batch), () => (this.contended ? FAIR_PAUSE_MS : 0));
+  private readonly commits = new GroupCommit<EventDraft>(this);
 
   constructor(readonly file: string, private readonly options: WriterOptions) {}
 
@@ -55,7 +55,12 @@ export class JournalWriter {
     return this.commits.add(drafts, expectedSeq);
   }
 
-  private async flush(batch: Group[]): Promise<void> {
+  pauseMs(): number {
+    return this.contended ? FAIR_PAUSE_MS : 0;
+  }
+
+  /** Called by the group commit only. */
+  async flush(batch: Group[]): Promise<void> {
     if (!this.dirReady) {
       mkdirSync(dirname(this.file), { recursive: true });
       this.dirReady = true;
