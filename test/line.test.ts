@@ -1,12 +1,12 @@
 /**
  * The hot path's encoders against their plain definitions: a batch's lines laid out before the lock
  * and sealed under it equal the lines written one by one from the format's definition; event ids
- * are valid, strictly increasing ULIDs.
+ * are valid, strictly increasing ULIDs; a MetricsLogged event's data is serialized as JSON.stringify would.
  */
 import { crc32 } from "node:zlib";
 import fc from "fast-check";
 import { decodeTime, isValid } from "ulid";
-import { draft } from "../src/events.js";
+import { draft, type EncodedNumber, metricsLoggedJson } from "../src/events.js";
 import { GENESIS_HASH, layOutLines, sealLines } from "../src/store/line.js";
 
 /** A line as the format defines it (src/store/line.ts), built the slow, obvious way. */
@@ -107,5 +107,29 @@ describe("event ids", () => {
     for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.every((id) => decodeTime(id) === at)).toBe(true);
+  });
+});
+
+describe("MetricsLogged data", () => {
+  const anyNumber = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, 1e21, 1e-7, 2 ** 53, 5e-324, NaN, Infinity));
+  const encoded: fc.Arbitrary<EncodedNumber> = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom<EncodedNumber>("NaN", "Infinity", "-Infinity", "-0"));
+  const text = fc.string({ unit: "binary", maxLength: 12 }); // quotes, backslashes, controls, lone surrogates, digits-only keys
+
+  test("is JSON.stringify's text byte for byte, for any run id, metric names, values, step and timestamp", () => {
+    fc.assert(
+      fc.property(text, fc.dictionary(text, encoded, { maxKeys: 6 }), anyNumber, anyNumber, (runId, metrics, step, timestamp) => {
+        const data = { runId, metrics, step, timestamp };
+        expect(metricsLoggedJson(data)).toBe(JSON.stringify(data));
+        expect(metricsLoggedJson(data)).toBe(JSON.stringify(data)); // again: now from its caches
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  test("a timestamp or name met again after others is still right (the caches key on the value)", () => {
+    const a = { runId: "r1", metrics: { loss: 0.5 }, step: 1, timestamp: 1_700_000_000_000 };
+    const b = { runId: "r2", metrics: { "a\"b": -1.25e-8, acc: "NaN" as const }, step: 2, timestamp: 1_700_000_000_001 };
+    for (const data of [a, b, a, b, a]) expect(metricsLoggedJson(data)).toBe(JSON.stringify(data));
+    expect(draft("MetricsLogged", b).body).toContain(`"data":${JSON.stringify(b)}`);
   });
 });
