@@ -208,7 +208,8 @@ export function draft<T extends EventType>(type: T, data: EventMap[T], at: Date 
 export function metricsLoggedJson(data: EventMap["MetricsLogged"]): string {
   const { metrics } = data;
   let pairs = "";
-  for (const key of Object.keys(metrics)) pairs += `${pairs === "" ? "" : ","}${quoted(key)}:${jsonNumber(metrics[key]!)}`;
+  // for…in over own keys only: Object.keys' (and so JSON.stringify's) order, without its array.
+  for (const key in metrics) if (hasOwn(metrics, key)) pairs += `${pairs === "" ? "" : ","}${quoted(key)}:${jsonNumber(metrics[key]!)}`;
   if (data.timestamp !== lastTimestamp) {
     lastTimestamp = data.timestamp;
     lastTimestampJson = jsonNumber(data.timestamp);
@@ -216,6 +217,7 @@ export function metricsLoggedJson(data: EventMap["MetricsLogged"]): string {
   return `{"runId":${quoted(data.runId)},"metrics":{${pairs}},"step":${jsonNumber(data.step)},"timestamp":${lastTimestampJson}}`;
 }
 
+const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 let lastTimestamp = NaN;
 let lastTimestampJson = "";
 const quotedCache = new Map<string, string>();

@@ -1,6 +1,6 @@
 /** ActiveRun: the handle a run's code logs through. Each call validates, makes one event, appends it. */
 import { basename } from "node:path";
-import { encodeNumber, END_STATUSES, type EventMap, type EventType, type RunStatus } from "./events.js";
+import { type EncodedNumber, encodeNumber, END_STATUSES, type EventMap, type EventType, type RunStatus } from "./events.js";
 import { checkSerializer, modelFormat, type ModelSerializer, serializeModel } from "./models.js";
 import * as validate from "./validate.js";
 
@@ -50,20 +50,22 @@ export class ActiveRun {
   }
 
   logMetric(key: string, value: number, options?: MetricOptions): Promise<void> {
-    return settled(() => {
+    // settled() inlined by hand: the call a training loop makes most, and its closure was garbage.
+    try {
       validate.key("key", key);
       validate.metricValue("value", value);
-      const { step, timestamp } = metricOptions(options);
-      return this.log("MetricsLogged", { runId: this.runId, metrics: { [key]: encodeNumber(value) }, step, timestamp });
-    });
+      return this.log("MetricsLogged", metricsLogged(this.runId, { [key]: encodeNumber(value) }, options));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   logMetrics(metrics: Record<string, number>, options?: MetricOptions): Promise<void> {
     return settled(() => {
       const checked = validate.metrics("metrics", metrics);
-      const { step, timestamp } = metricOptions(options);
-      const encoded = Object.fromEntries(Object.entries(checked).map(([k, v]) => [k, encodeNumber(v)]));
-      return this.log("MetricsLogged", { runId: this.runId, metrics: encoded, step, timestamp });
+      const encoded: Record<string, EncodedNumber> = {};
+      for (const [k, v] of Object.entries(checked)) encoded[k] = encodeNumber(v);
+      return this.log("MetricsLogged", metricsLogged(this.runId, encoded, options));
     });
   }
 
@@ -120,13 +122,13 @@ export function settled(call: () => Promise<void>): Promise<void> {
 
 const METRIC_OPTIONS = ["step", "timestamp"] as const;
 
-function metricOptions(options: MetricOptions | undefined): { step: number; timestamp: number } {
-  if (options === undefined) return { step: 0, timestamp: Date.now() };
+/** A MetricsLogged event's data, with its step and timestamp read from `options` (each field read once). */
+function metricsLogged(runId: string, metrics: Record<string, EncodedNumber>, options: MetricOptions | undefined): EventMap["MetricsLogged"] {
+  if (options === undefined) return { runId, metrics, step: 0, timestamp: Date.now() };
   const o = validate.optionFields("options", options, METRIC_OPTIONS);
-  return {
-    step: o.step === undefined ? 0 : validate.step("step", o.step),
-    timestamp: o.timestamp === undefined ? Date.now() : validate.timestamp("timestamp", o.timestamp),
-  };
+  const step = o.step === undefined ? 0 : validate.step("step", o.step);
+  const timestamp = o.timestamp === undefined ? Date.now() : validate.timestamp("timestamp", o.timestamp);
+  return { runId, metrics, step, timestamp };
 }
 
 

@@ -229,7 +229,14 @@ export function instantMs(argument: string, ms: unknown, value: unknown = ms): n
 
 /** A time as epoch milliseconds; accepts a Date or a number. */
 export function timestamp(argument: string, value: unknown): number {
-  return guarded(argument, () => instantMs(argument, value instanceof Date ? value.getTime() : value, value));
+  // try/catch here rather than guarded(): this runs for every metric, and the closure was garbage.
+  let ms: unknown;
+  try {
+    ms = value instanceof Date ? value.getTime() : value;
+  } catch (err) {
+    throw asInvalidInput(argument, err);
+  }
+  return instantMs(argument, ms, value);
 }
 
 export function stringRecord(argument: string, value: unknown): Record<string, string> {
@@ -285,12 +292,14 @@ export function optionsObject(argument: string, value: unknown): Record<string, 
 /** Only the named own properties of an options object, each read once (a hot path: metric options). */
 export function optionFields<K extends string>(argument: string, value: unknown, names: readonly K[]): Partial<Record<K, unknown>> {
   if (value === undefined) return {};
-  return guarded(argument, () => {
-    plainObject(argument, value);
-    const out: Partial<Record<K, unknown>> = {};
+  plainObject(argument, value);
+  const out: Partial<Record<K, unknown>> = {};
+  try {
     for (const k of names) if (isEnumerable.call(value, k)) out[k] = (value as Record<K, unknown>)[k];
-    return out;
-  });
+  } catch (err) {
+    throw asInvalidInput(argument, err);
+  }
+  return out;
 }
 
 export function describe(value: unknown): string {
