@@ -6,16 +6,16 @@
  *   ours-single  `count` logMetric calls, each awaited; every call's latency is recorded
  *   raw          `count` lines of `lineBytes` bytes, one writeSync each on a held O_APPEND fd, no lock
  *
- * With `warm`, it first does the same work once, untimed, into a scratch file or store of its own
- * (removed before "ready"), so the timed work runs in code V8 has already optimised — what a
- * long-running process logs with — instead of mostly in its interpreter.
+ * With `warm`, it first does the same work once, untimed, into the same run or the same file, so
+ * the timed work is a slice of a long-running process's steady state: code V8 has optimised for
+ * this very store and journal, instead of code still mostly in its interpreter (a fresh process) or
+ * being optimised again (a warm-up elsewhere: opening another store sends V8 back to re-optimise).
  *
  * It answers {start, end} (monotonic ms, comparable across processes) and, for singles, latencies.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import { join } from "node:path";
 import { type ActiveRun, RuneLog } from "../src/index.js";
-import { firstMessage, now, reply, tempStore } from "./lib.js";
+import { firstMessage, now, reply } from "./lib.js";
 
 export interface IngestTask {
   mode: "ours-batch" | "ours-single" | "raw";
@@ -27,7 +27,7 @@ export interface IngestTask {
   batch: number;
   lineBytes: number;
   worker: number;
-  /** Do the same work once, untimed, into a scratch file or store first. */
+  /** Do the same work once, untimed, into the same run or file first. */
   warm?: boolean;
 }
 
@@ -46,14 +46,8 @@ async function main(): Promise<void> {
     const head = Buffer.from(`{"worker":${task.worker},"pad":"`);
     head.copy(line);
     line.write('"}\n', task.lineBytes - 3);
-    if (task.warm) {
-      const scratch = tempStore("ingest-warm-raw");
-      const fd = openSync(join(scratch.dir, "raw.ndjson"), "a");
-      writeLines(fd, line, task.count);
-      closeSync(fd);
-      scratch.remove();
-    }
     const fd = openSync(task.file, "a");
+    if (task.warm) writeLines(fd, line, task.count);
     const started = go();
     await reply({ ready: true });
     await started;
@@ -65,16 +59,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  if (task.warm) {
-    const scratch = tempStore("ingest-warm");
-    const tracker = new RuneLog(scratch.dir);
-    const run = await tracker.startRun({ experimentName: "warm-up", logGitMeta: false, logCode: false });
-    await logCalls(run, task);
-    await run.end();
-    scratch.remove();
-  }
   const tracker = new RuneLog(task.store);
   const run = await tracker.startRun({ experimentId: task.experimentId, logGitMeta: false, logCode: false, tags: { worker: String(task.worker) } });
+  if (task.warm) await logCalls(run, task);
   const started = go();
   await reply({ ready: true });
   await started;

@@ -18,8 +18,8 @@ export const QUICK = process.env.BENCH_QUICK === "1" || process.argv.includes("-
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 
 export const sizes = QUICK
-  ? { ingestWorkers: [1, 4, 8], ingestCalls: 2_000, singleCalls: 500, ingestBatch: 1_000, replayEvents: 100_000, replayRuns: 30, replayRepeats: 2, tailRounds: 30, resultsRuns: 1_000, resultsWarmRepeats: 5 }
-  : { ingestWorkers: [1, 4, 8], ingestCalls: 20_000, singleCalls: 5_000, ingestBatch: 1_000, replayEvents: 1_000_000, replayRuns: 300, replayRepeats: 3, tailRounds: 50, resultsRuns: 10_000, resultsWarmRepeats: 5 };
+  ? { ingestWorkers: [1, 4, 8], ingestCalls: 2_000, singleCalls: 500, ingestBatch: 1_000, ingestWarmRepeats: 1, replayEvents: 100_000, replayRuns: 30, replayRepeats: 2, tailRounds: 30, resultsRuns: 1_000, resultsWarmRepeats: 5 }
+  : { ingestWorkers: [1, 4, 8], ingestCalls: 20_000, singleCalls: 5_000, ingestBatch: 1_000, ingestWarmRepeats: 3, replayEvents: 1_000_000, replayRuns: 300, replayRepeats: 3, tailRounds: 50, resultsRuns: 10_000, resultsWarmRepeats: 5 };
 
 // Overrides for investigating one bench (not needed for a normal run).
 if (process.env.BENCH_INGEST_CALLS) sizes.ingestCalls = Number(process.env.BENCH_INGEST_CALLS);
