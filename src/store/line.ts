@@ -34,7 +34,8 @@ const CRC_FROM_END = LINE_END.length - LINE_END.indexOf(CRC_PREFIX) - CRC_PREFIX
 const CRC_COVERS_TO_END = LINE_END.length - LINE_END.indexOf(CRC_PREFIX); // the crc covers the line up to, not including, `,"crc":"`
 /** A line's bytes besides its body, at most (16 digits of seq). */
 const LINE_OVERHEAD = LINE_START.length + 16 + 1 + LINE_END.length;
-const ZEROS = Array.from({ length: 17 }, (_, n) => "0".repeat(n));
+/** A line's start with room for d digits of seq: `{"seq":` + d zeros + `,`. */
+const LINE_PREFIX = Array.from({ length: 17 }, (_, d) => `${LINE_START}${"0".repeat(d)},`);
 
 const POWERS_OF_TEN = Array.from({ length: 17 }, (_, d) => 10 ** d);
 
@@ -73,7 +74,7 @@ export function layOutLines(drafts: ReadonlyArray<Pick<EventDraft, "body">>, fir
   for (let i = 0; i < n; i++) {
     // One string and one native write per line: measured cheaper than writing its pieces or
     // joining all lines first.
-    const line = `${LINE_START}${ZEROS[digitCount(firstSeq + i)]},${drafts[i]!.body}${LINE_END}`;
+    const line = LINE_PREFIX[digitCount(firstSeq + i)]! + drafts[i]!.body + LINE_END;
     if (p + line.length * 3 > bytes.length) {
       const need = p + Buffer.byteLength(line) + (n - i - 1) * LINE_OVERHEAD;
       if (need > bytes.length) bytes = Buffer.concat([bytes.subarray(0, p)], Math.max(need, bytes.length * 2));
