@@ -292,9 +292,9 @@ export function optionsObject(argument: string, value: unknown): Record<string, 
 /** Only the named own properties of an options object, each read once (a hot path: metric options). */
 export function optionFields<K extends string>(argument: string, value: unknown, names: readonly K[]): Partial<Record<K, unknown>> {
   if (value === undefined) return {};
-  plainObject(argument, value);
   const out: Partial<Record<K, unknown>> = {};
   try {
+    plainObject(argument, value); // inside: a Proxy's getPrototypeOf trap may throw
     for (const k of names) if (isEnumerable.call(value, k)) out[k] = (value as Record<K, unknown>)[k];
   } catch (err) {
     throw asInvalidInput(argument, err);

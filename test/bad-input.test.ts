@@ -308,6 +308,8 @@ const hostileCases: Case[] = [
   // Only `step` and `timestamp` are read from metric options (an unknown key is never touched).
   ["logMetric options: a step getter that throws", "options", (c) => c.run.logMetric("m", 1, throwingAt("step") as never)],
   ["logMetrics options: a timestamp getter that throws", "options", (c) => c.run.logMetrics({ m: 1 }, throwingAt("timestamp") as never)],
+  ["logMetric options: a revoked Proxy", "options", (c) => c.run.logMetric("m", 1, revoked() as never)],
+  ["logMetric timestamp: a revoked Proxy", "timestamp", (c) => c.run.logMetric("m", 1, { timestamp: revoked() as never })],
   ["logParam: 1,001 levels deep", "value", (c) => c.run.logParam("p", nested(1001))],
   ["logParam: 2,500 levels deep", "value", (c) => c.run.logParam("p", nested(2500))],
   ["logParam: 100,000 levels deep", "value", (c) => c.run.logParam("p", nested(100_000))],

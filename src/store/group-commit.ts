@@ -70,7 +70,7 @@ export class GroupCommit<T> {
   }
 }
 
-/** Every queue array is made here, at one site, so all have the elements kind V8 saw first (one \`push\` for all). */
+/** Every queue array is made here, at one site, so all have the elements kind V8 saw first (one `push` for all). */
 function emptyQueue<T>(): Array<Group<T>> {
   return [];
 }
