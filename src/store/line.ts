@@ -96,9 +96,10 @@ export function sealLines(lines: LaidOutLines, firstSeq: number, prev: string): 
   for (let i = 0, start = 0; i < ends.length; start = ends[i++]!) {
     const end = ends[i]!;
     let seq = firstSeq + i;
-    const digitsEnd = start + LINE_START.length + digitCount(lines.firstSeq + i);
-    if (digitCount(seq) !== digitsEnd - start - LINE_START.length) return null;
-    for (let p = digitsEnd - 1; p >= start + LINE_START.length; p--) {
+    const room = digitCount(lines.firstSeq + i); // the digits the layout left room for
+    if (digitCount(seq) !== room) return null;
+    const digitsStart = start + LINE_START.length;
+    for (let p = digitsStart + room - 1; p >= digitsStart; p--) {
       bytes[p] = 0x30 + (seq % 10);
       seq = Math.floor(seq / 10);
     }

@@ -115,8 +115,8 @@ export class JournalWriter implements BatchWriter<EventDraft> {
         lines = layOutAgain();
         last = sealLines(lines, seq + 1, hash)!;
       }
-      const length = lines.ends.length > 0 ? lines.ends[lines.ends.length - 1]! : 0;
-      const bytes = lines.bytes;
+      const bytes = lines.bytes; // exactly the batch's lines
+      const length = bytes.length;
       if (length > 0) {
         seq = headAfter;
         hash = last;
@@ -124,7 +124,7 @@ export class JournalWriter implements BatchWriter<EventDraft> {
         if (!isStillMine(held)) return null; // nothing written; this.known is cleared, so the next try reads the tail
         const start = known.size;
         try {
-          writeAll(fd, bytes.subarray(0, length));
+          writeAll(fd, bytes);
           if (this.options.fsync) {
             fsyncSync(fd);
             // A new journal's name must survive a power loss too: sync the folders that list it.
